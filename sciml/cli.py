@@ -1,0 +1,187 @@
+"""The ``sciml`` command: list, solve, eval, compare, data.
+
+Bad input ends with one line on stderr and exit status 2, never a traceback.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from sciml.errors import SciMLError
+
+app = typer.Typer(
+    help="Scientific machine learning: PINNs, neural operators and dynamics models, "
+    "scored against trusted reference solvers.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+SetOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--set",
+        help="Override a problem parameter or method option, KEY=VALUE (repeatable), "
+        "e.g. --set nu=0.001 --set adam_steps=5000.",
+    ),
+]
+Budget = Annotated[
+    str,
+    typer.Option(
+        help="smoke (about 20 s, pipeline check), default (at most 5 min on a 2-core CPU), "
+        "paper (the paper's settings; meant for a GPU)."
+    ),
+]
+Seed = Annotated[
+    int, typer.Option(help="Random seed; the same seed gives the same numbers on CPU.")
+]
+Device = Annotated[str, typer.Option(help="auto (cuda when available), cpu or cuda.")]
+Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")]
+
+
+def parse_sets(values: list[str] | None) -> dict[str, str]:
+    overrides = {}
+    for item in values or []:
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip():
+            raise SciMLError(f"invalid --set {item!r}: expected KEY=VALUE")
+        overrides[key.strip()] = value.strip()
+    return overrides
+
+
+@app.command("list")
+def list_command() -> None:
+    """List problems (tasks, parameters with defaults and ranges) and methods (tasks)."""
+    from sciml.methods import METHODS
+    from sciml.problems.spec import builtin_problem_names, load_spec
+
+    print("Problems:")
+    for name in builtin_problem_names():
+        spec = load_spec(name)
+        print(f"  {name:<22} tasks: {', '.join(spec.tasks):<16} {spec.title}")
+        for task in spec.tasks:
+            for param in spec.task_parameters(task).values():
+                default = (
+                    param.default if not isinstance(param.default, float) else f"{param.default:g}"
+                )
+                print(
+                    f"      [{task}] {param.name} = {default}  ({param.describe_range()})"
+                    + (f"  {param.description}" if param.description else "")
+                )
+    print("Methods:")
+    for name in METHODS.names():
+        method = METHODS.get(name)
+        print(f"  {name:<22} tasks: {', '.join(method.tasks):<16} {method.paper}")
+
+
+@app.command()
+def solve(
+    problem: Annotated[
+        str, typer.Argument(help="A problem name (see `sciml list`) or a .toml file.")
+    ],
+    method: Annotated[str, typer.Option(help="The method, e.g. pinn, causal-pinn.")],
+    budget: Budget = "default",
+    seed: Seed = 0,
+    device: Device = "auto",
+    out: Annotated[
+        Path | None, typer.Option(help="Output directory [default: runs/PROBLEM-METHOD].")
+    ] = None,
+    set_: SetOption = None,
+    resume: Annotated[bool, typer.Option(help="Continue from the checkpoints in --out.")] = False,
+    quiet: Quiet = False,
+) -> None:
+    """Train METHOD on PROBLEM; write model.h5, metrics.json and solution.png."""
+    import sciml
+    from sciml.problems.spec import load_spec
+
+    overrides = parse_sets(set_)
+    out = out or Path("runs") / f"{load_spec(problem).name}-{method}"
+    _, metrics = sciml.solve(
+        problem, method, budget, seed, device, out, overrides, resume, not quiet
+    )
+    print(_summary(metrics) + f"  -> {out}")
+    if "diverged" in metrics:
+        print(f"warning: {metrics['diverged']}", file=sys.stderr)
+        raise typer.Exit(1)
+
+
+@app.command("eval")
+def eval_command(
+    model: Annotated[Path, typer.Argument(help="A model.h5 written by sciml.")],
+) -> None:
+    """Recompute a saved surrogate's metrics against the reference solver."""
+    import sciml
+
+    metrics = sciml.evaluate_file(model)
+    print(json.dumps(metrics, indent=2))
+
+
+@app.command()
+def compare(
+    problem: Annotated[str, typer.Argument(help="A problem name or a .toml file.")],
+    methods: Annotated[str, typer.Option(help="Comma-separated methods, e.g. pinn,causal-pinn.")],
+    budget: Budget = "default",
+    seed: Seed = 0,
+    device: Device = "auto",
+    out: Annotated[
+        Path | None, typer.Option(help="Output directory [default: runs/PROBLEM-compare].")
+    ] = None,
+    set_: SetOption = None,
+    quiet: Quiet = False,
+) -> None:
+    """Run several methods on the same problem and seed; write comparison.png/.md/metrics.json."""
+    import sciml
+    from sciml.problems.spec import load_spec
+
+    names = [m.strip() for m in methods.split(",") if m.strip()]
+    if not names:
+        raise SciMLError("--methods is empty; give a comma-separated list, e.g. pinn,causal-pinn")
+    out = out or Path("runs") / f"{load_spec(problem).name}-compare"
+    rows = sciml.compare(problem, names, budget, seed, device, out, parse_sets(set_), not quiet)
+    for row in rows:
+        print(_summary(row))
+    print(f"-> {out}/comparison.png, comparison.md, metrics.json")
+
+
+@app.command()
+def data(
+    problem: Annotated[str, typer.Argument(help="A problem name or a .toml file.")],
+    task: Annotated[
+        str | None, typer.Option(help="The task [default: the problem's first].")
+    ] = None,
+    seed: Seed = 0,
+    out: Annotated[
+        Path | None, typer.Option(help="Output file [default: datasets/ cache].")
+    ] = None,
+    set_: SetOption = None,
+) -> None:
+    """Solve the reference and write it to HDF5 (layout in docs/formats.md)."""
+    from sciml.api import write_dataset
+
+    path = write_dataset(problem, task, parse_sets(set_), seed, out)
+    print(path)
+
+
+def _summary(metrics: dict[str, Any]) -> str:
+    return (
+        f"{metrics['problem']} / {metrics['method']}: rel_l2 {metrics['rel_l2']:.3e}, "
+        f"train {metrics['train_seconds']:.1f} s, {metrics['n_params']:,} parameters"
+    )
+
+
+def main() -> None:
+    try:
+        app()
+    except SciMLError as error:
+        print(f"error: {error}", file=sys.stderr)
+        sys.exit(2)
+    except KeyboardInterrupt:
+        print(
+            "interrupted; rerun with --resume to continue from the last checkpoint", file=sys.stderr
+        )
+        sys.exit(130)

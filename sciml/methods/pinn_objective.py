@@ -1,0 +1,141 @@
+"""The physics-informed loss shared by the PINN family (vanilla, causal; later LPINN, HyPINO).
+
+    L = mean_r |R[u](x_r, t_r)|^2 + lambda_ic mean_i |u(x_i, t_0) - u0(x_i)|^2
+        + lambda_bc mean_b |B[u](x_b, t_b)|^2,
+
+with residuals and outputs divided by the problem's output scale. With causal weighting the
+residual term becomes mean_i w_i L_i over time chunks (:mod:`sciml.causal`).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import torch
+from torch import nn
+
+from sciml.causal import EpsilonSchedule, causal_weights
+from sciml.derivatives import Fields
+from sciml.problems.base import Equation
+from sciml.training import Phase
+
+
+class PINNObjective:
+    """Residual + initial + boundary loss of ``net`` on the time window [t0, t1]."""
+
+    def __init__(
+        self,
+        problem: Equation,
+        net: nn.Module,
+        options: dict[str, Any],
+        window: tuple[float, float],
+        initial: tuple[torch.Tensor, torch.Tensor],
+        generator: torch.Generator,
+        causal: EpsilonSchedule | None = None,
+    ) -> None:
+        self.problem = problem
+        self.net = net
+        self.options = options
+        self.window = window
+        self.generator = generator
+        self.causal = causal
+        param = next(net.parameters())
+        self.device, self.dtype = param.device, param.dtype
+        self.scale = torch.tensor(problem.output_scale, dtype=self.dtype, device=self.device)
+        self.initial_points = initial[0].to(self.device, self.dtype)
+        self.initial_values = initial[1].to(self.device, self.dtype)
+        self.initial_outputs = list(problem.initial_outputs)
+        self._fixed: torch.Tensor | None = None
+        self.min_weight = 1.0
+
+    # -- sampling -------------------------------------------------------------------------
+    def collocation(self) -> torch.Tensor:
+        """Random points in the domain and window; stratified by time chunk when causal."""
+        n = int(self.options["n_collocation"])
+        points = self.problem.sample_domain(n, self.generator)
+        t_index = self.problem.inputs.index("t")
+        t0, t1 = self.window
+        if self.causal is not None:
+            chunks = int(self.options["n_chunks"])
+            per_chunk = n // chunks
+            points = points[: chunks * per_chunk]
+            offset = torch.rand(chunks, per_chunk, generator=self.generator, dtype=torch.float64)
+            chunk = torch.arange(chunks, dtype=torch.float64)[:, None]
+            points[:, t_index] = (t0 + (chunk + offset) * (t1 - t0) / chunks).reshape(-1)
+        else:
+            points[:, t_index] = t0 + torch.rand(
+                n, generator=self.generator, dtype=torch.float64
+            ) * (t1 - t0)
+        return points.to(self.device, self.dtype)
+
+    def points_for(self, phase: Phase) -> torch.Tensor:
+        if phase.optimizer == "adam" and self.options["resample"]:
+            return self.collocation()
+        if self._fixed is None:
+            self._fixed = self.collocation()
+        return self._fixed
+
+    # -- loss -----------------------------------------------------------------------------
+    def residual_terms(self, points: torch.Tensor) -> torch.Tensor:
+        """Squared scaled residual at each point, (N,)."""
+        fields = Fields(self.net, points, self.problem.inputs, self.problem.outputs)
+        residual = self.problem.pde_residual(fields)
+        if residual.shape[-1] == len(self.problem.outputs):
+            residual = residual / self.scale
+        return residual.square().sum(dim=-1)
+
+    def initial_loss(self) -> torch.Tensor:
+        idx = self.initial_outputs
+        error = (self.net(self.initial_points) - self.initial_values)[:, idx] / self.scale[idx]
+        return error.square().sum(dim=-1).mean()
+
+    def boundary_loss(self) -> torch.Tensor | None:
+        n = int(self.options["n_boundary"])
+        t0, t1 = self.window
+        t = t0 + (t1 - t0) * torch.rand(n, 1, generator=self.generator, dtype=torch.float64)
+        residual = self.problem.boundary_residual(self.net, t.to(self.device, self.dtype))
+        if residual is None:
+            return None
+        return (residual / self.scale).square().sum(dim=-1).mean()
+
+    def loss(self, phase: Phase) -> tuple[torch.Tensor, dict[str, float]]:
+        squared = self.residual_terms(self.points_for(phase))
+        ic = self.initial_loss()
+        ic_weight = float(self.options["ic_weight"])
+        logs: dict[str, float] = {"loss_ic": float(ic.detach())}
+        if self.causal is not None:
+            chunk_losses = squared.view(int(self.options["n_chunks"]), -1).mean(dim=1)
+            inside = ic_weight * float(ic.detach()) if self.options["ic_in_exponent"] else 0.0
+            weights = causal_weights(chunk_losses, self.causal.eps, inside)
+            residual_loss = (weights * chunk_losses).mean()
+            self.min_weight = float(weights.min())
+            logs.update(min_causal_weight=self.min_weight, causal_eps=self.causal.eps)
+        else:
+            residual_loss = squared.mean()
+        logs["loss_residual"] = float(residual_loss.detach())
+        total = residual_loss + ic_weight * ic
+        bc = self.boundary_loss()
+        if bc is not None:
+            total = total + float(self.options["bc_weight"]) * bc
+            logs["loss_bc"] = float(bc.detach())
+        return total, logs
+
+    def after_step(self, phase: Phase, info: dict[str, float]) -> bool:
+        if self.causal is None or phase.optimizer != "adam":
+            return False
+        converged = self.causal.update(self.min_weight)
+        return converged and bool(self.options["stop_when_converged"])
+
+    # -- checkpoints ----------------------------------------------------------------------
+    def state_dict(self) -> dict[str, Any]:
+        return {
+            "generator": self.generator.get_state(),
+            "eps_index": self.causal.index if self.causal else 0,
+            "fixed": self._fixed,
+        }
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        self.generator.set_state(state["generator"])
+        if self.causal is not None:
+            self.causal.index = int(state["eps_index"])
+        self._fixed = state["fixed"]

@@ -1,0 +1,145 @@
+"""Coordinate networks for PINN-family methods: u = N(x, t).
+
+:class:`FieldNet` maps physical coordinates to physical outputs. Inside it:
+
+* inputs are scaled to [-1, 1] from the domain bounds, and a periodic input of period P is replaced
+  by its harmonics (cos(2 pi k x / P), sin(2 pi k x / P)), k = 1..K, which makes the network exactly
+  periodic (Dong & Ni 2021; used by Wang et al. 2022 for causal training);
+* optional random Fourier features [cos(z B), sin(z B)], B ~ N(0, s^2) (Tancik et al. 2020);
+* a plain MLP or the modified MLP of Wang, Teng & Perdikaris (2021):
+  U = act(z W_u), V = act(z W_v), H <- (1 - act(H W)) * U + act(H W) * V;
+* a final linear layer times ``output_scale``.
+
+:class:`WindowedFieldNet` stacks one FieldNet per time window (time marching).
+"""
+
+from __future__ import annotations
+
+import math
+
+import torch
+from torch import nn
+
+ACTIVATIONS = {"tanh": nn.Tanh, "sin": None, "gelu": nn.GELU, "silu": nn.SiLU}
+
+
+class Sine(nn.Module):
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return torch.sin(x)
+
+
+def make_activation(name: str) -> nn.Module:
+    if name == "sin":
+        return Sine()
+    return ACTIVATIONS[name]()
+
+
+class FieldNet(nn.Module):
+    """A coordinate network on a box domain; every argument is JSON-serialisable."""
+
+    def __init__(
+        self,
+        lower: list[float],
+        upper: list[float],
+        n_outputs: int,
+        width: int = 64,
+        depth: int = 4,
+        activation: str = "tanh",
+        architecture: str = "mlp",
+        periods: list[float] | None = None,
+        harmonics: int = 1,
+        fourier_features: int = 0,
+        fourier_scale: float = 1.0,
+        output_scale: list[float] | None = None,
+    ) -> None:
+        super().__init__()
+        n_inputs = len(lower)
+        periods = periods or [0.0] * n_inputs
+        self.register_buffer("lower", torch.tensor(lower, dtype=torch.float32))
+        self.register_buffer("upper", torch.tensor(upper, dtype=torch.float32))
+        self.register_buffer("periods", torch.tensor(periods, dtype=torch.float32))
+        self.register_buffer("harmonics", torch.arange(1, harmonics + 1, dtype=torch.float32))
+        scale = output_scale or [1.0] * n_outputs
+        self.register_buffer("output_scale", torch.tensor(scale, dtype=torch.float32))
+        self.periodic_mask = [p > 0 for p in periods]
+        n_embedded = sum(2 * harmonics if p else 1 for p in self.periodic_mask)
+        if fourier_features:
+            b = torch.randn(n_embedded, fourier_features // 2) * fourier_scale
+            self.register_buffer("fourier_matrix", b)
+            n_embedded = 2 * (fourier_features // 2)
+        else:
+            self.fourier_matrix = None
+        self.architecture = architecture
+        self.act = make_activation(activation)
+        self.hidden = nn.ModuleList(
+            nn.Linear(n_embedded if i == 0 else width, width) for i in range(depth)
+        )
+        if architecture == "modified":
+            self.encoder_u = nn.Linear(n_embedded, width)
+            self.encoder_v = nn.Linear(n_embedded, width)
+        elif architecture != "mlp":
+            raise ValueError(f"unknown architecture {architecture!r}; choices: mlp, modified")
+        self.head = nn.Linear(width, n_outputs)
+        for layer in self.modules():
+            if isinstance(layer, nn.Linear):
+                nn.init.xavier_normal_(layer.weight)
+                nn.init.zeros_(layer.bias)
+
+    def embed(self, x: torch.Tensor) -> torch.Tensor:
+        columns = []
+        for i, periodic in enumerate(self.periodic_mask):
+            xi = x[:, i : i + 1]
+            if periodic:
+                phase = (2 * math.pi / self.periods[i]) * xi * self.harmonics
+                columns += [torch.cos(phase), torch.sin(phase)]
+            else:
+                columns.append(2 * (xi - self.lower[i]) / (self.upper[i] - self.lower[i]) - 1)
+        z = torch.cat(columns, dim=-1)
+        if self.fourier_matrix is not None:
+            zb = z @ self.fourier_matrix
+            z = torch.cat([torch.cos(zb), torch.sin(zb)], dim=-1)
+        return z
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        z = self.embed(x)
+        if self.architecture == "modified":
+            u, v = self.act(self.encoder_u(z)), self.act(self.encoder_v(z))
+            h = z
+            for layer in self.hidden:
+                gate = self.act(layer(h))
+                h = (1 - gate) * u + gate * v
+        else:
+            h = z
+            for layer in self.hidden:
+                h = self.act(layer(h))
+        return self.head(h) * self.output_scale
+
+
+class WindowedFieldNet(nn.Module):
+    """One :class:`FieldNet` per time window [edges[i], edges[i+1]] (time marching)."""
+
+    def __init__(self, edges: list[float], time_index: int, window: dict) -> None:
+        super().__init__()
+        self.register_buffer("edges", torch.tensor(edges, dtype=torch.float32))
+        self.time_index = time_index
+        nets = []
+        for start, end in zip(edges[:-1], edges[1:]):
+            lower, upper = list(window["lower"]), list(window["upper"])
+            lower[time_index], upper[time_index] = start, end
+            nets.append(FieldNet(**{**window, "lower": lower, "upper": upper}))
+        self.windows = nn.ModuleList(nets)
+
+    def window_of(self, t: torch.Tensor) -> torch.Tensor:
+        inner = self.edges[1:-1].to(t.dtype)
+        return torch.bucketize(t.contiguous(), inner, right=True)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if len(self.windows) == 1:
+            return self.windows[0](x)
+        which = self.window_of(x[:, self.time_index])
+        out = x.new_zeros(x.shape[0], self.windows[0].head.out_features)
+        for i, net in enumerate(self.windows):
+            mask = which == i
+            if mask.any():
+                out = out.index_put((mask,), net(x[mask]))
+        return out

@@ -1,0 +1,51 @@
+"""Viscous Burgers equation (the Raissi, Perdikaris & Karniadakis 2019 PINN benchmark).
+
+    u_t + u u_x = nu u_xx,   x in [-1, 1], t in [0, 1],
+    u(x, 0) = -sin(pi x),    u(-1, t) = u(1, t) = 0,   nu = 0.01/pi by default.
+
+Reference: because -sin(pi x) is odd and 2-periodic, the Dirichlet problem equals the periodic one
+on [-1, 1); it is solved Fourier pseudo-spectrally with ETDRK4
+(:mod:`sciml.reference.burgers_spectral`) and verified against the Cole-Hopf solution.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+
+from sciml.derivatives import Fields
+from sciml.problems.base import EQUATIONS, Equation, FieldReference
+
+
+@EQUATIONS.register("burgers")
+class Burgers(Equation):
+    inputs = ("x", "t")
+    outputs = ("u",)
+    equation_text = (
+        "u_t + u u_x = nu u_xx, x in [-1,1], t in [0,1], u(x,0) = -sin(pi x), u(+-1,t) = 0"
+    )
+
+    @property
+    def domain(self) -> dict[str, tuple[float, float]]:
+        return {"x": (-1.0, 1.0), "t": (0.0, float(self.params["t_end"]))}
+
+    def pde_residual(self, f: Fields) -> torch.Tensor:
+        nu = self.params["nu"]
+        return (f.d("u", "t") + f["u"] * f.d("u", "x") - nu * f.d("u", "x", "x"))[:, None]
+
+    def initial_data(self, n: int, generator: torch.Generator) -> tuple[torch.Tensor, torch.Tensor]:
+        points = self.sample_domain(n, generator, t=0.0)
+        return points, -torch.sin(torch.pi * points[:, :1])
+
+    def boundary_residual(self, net, t: torch.Tensor) -> torch.Tensor:
+        left = torch.cat([-torch.ones_like(t), t], dim=-1)
+        right = torch.cat([torch.ones_like(t), t], dim=-1)
+        return net(torch.cat([left, right]))
+
+    def compute_reference(self) -> FieldReference:
+        from sciml.reference.burgers_spectral import burgers_dirichlet_sine
+
+        x = np.linspace(-1.0, 1.0, int(self.params["nx"]))
+        t = np.linspace(0.0, float(self.params["t_end"]), int(self.params["nt"]))
+        u = burgers_dirichlet_sine(x, t, float(self.params["nu"]))  # (nt, nx)
+        return FieldReference({"x": x, "t": t}, u.T[..., None])

@@ -1,0 +1,63 @@
+"""Periodic convection-diffusion, the PINN failure-mode setup (Krishnapriyan et al., NeurIPS 2021).
+
+    u_t + beta u_x = nu u_xx,   x in [0, 2 pi) periodic, t in [0, 1],   u(x, 0) = u0(x),
+
+with u0 = sin(x), beta = 30, nu = 0 by default. Reference: exact, each Fourier mode of u0 is
+multiplied by exp((-i beta k - nu k^2) t) (:mod:`sciml.reference.fourier_convection`).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import torch
+
+from sciml.derivatives import Fields
+from sciml.expressions import Expression
+from sciml.problems.base import EQUATIONS, Equation, FieldReference
+
+TWO_PI = 2.0 * math.pi
+
+
+@EQUATIONS.register("convection-diffusion")
+class ConvectionDiffusion(Equation):
+    inputs = ("x", "t")
+    outputs = ("u",)
+    equation_text = "u_t + beta u_x = nu u_xx, x in [0, 2pi) periodic, t in [0,1], u(x,0) = u0(x)"
+
+    @property
+    def domain(self) -> dict[str, tuple[float, float]]:
+        return {"x": (0.0, TWO_PI), "t": (0.0, float(self.params["t_end"]))}
+
+    @property
+    def periodic(self) -> dict[str, float]:
+        return {"x": TWO_PI}
+
+    @property
+    def u0(self) -> Expression:
+        return Expression(self.params["u0"], ("x",))
+
+    def pde_residual(self, f: Fields) -> torch.Tensor:
+        beta, nu = self.params["beta"], self.params["nu"]
+        return (f.d("u", "t") + beta * f.d("u", "x") - nu * f.d("u", "x", "x"))[:, None]
+
+    def initial_data(self, n: int, generator: torch.Generator) -> tuple[torch.Tensor, torch.Tensor]:
+        points = self.sample_domain(n, generator, t=0.0)
+        values = self.u0(x=points[:, 0])
+        return points, torch.as_tensor(values, dtype=points.dtype).expand(n)[:, None]
+
+    def boundary_residual(self, net, t: torch.Tensor) -> torch.Tensor:
+        left = net(torch.cat([torch.zeros_like(t), t], dim=-1))
+        right = net(torch.cat([torch.full_like(t, TWO_PI), t], dim=-1))
+        return left - right
+
+    def compute_reference(self) -> FieldReference:
+        from sciml.reference.fourier_convection import convection_diffusion_fourier
+
+        nx, refine = int(self.params["nx"]), 8
+        fine = np.arange(nx * refine) * TWO_PI / (nx * refine)
+        u0 = np.broadcast_to(np.asarray(self.u0(x=fine), dtype=np.float64), fine.shape)
+        t = np.linspace(0.0, float(self.params["t_end"]), int(self.params["nt"]))
+        u = convection_diffusion_fourier(u0, self.params["beta"], self.params["nu"], t)
+        return FieldReference({"x": fine[::refine], "t": t}, u[:, ::refine].T[..., None])

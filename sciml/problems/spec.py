@@ -1,0 +1,222 @@
+"""Problem files: a problem's parameters (defaults, valid ranges) and tasks, described as data.
+
+A problem file is TOML (see ``problems/*.toml`` and ``docs/problems.md``)::
+
+    name = "burgers"
+    equation = "burgers"            # the equation class that holds the physics, in code
+    title = "Viscous Burgers equation"
+    [parameters.nu]
+    default = 0.0031830988618379067
+    min = 1e-5
+    max = 1.0
+    description = "viscosity"
+    [tasks.field]                   # tasks this problem serves
+    [tasks.operator]
+    defaults = { nu = 0.1 }         # per-task defaults and extra parameters
+
+A user's own file may say ``extends = "burgers"`` (or a path) and override any of this.
+"""
+
+from __future__ import annotations
+
+import math
+import sys
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from sciml.errors import SciMLError
+from sciml.expressions import Expression
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+PARAMETER_TYPES = ("float", "int", "formula", "choice")
+
+
+@dataclass(frozen=True)
+class ParameterSpec:
+    """One parameter: its type, default, valid range or choices, and meaning."""
+
+    name: str
+    default: Any
+    type: str = "float"
+    min: float | None = None
+    max: float | None = None
+    choices: tuple[str, ...] = ()
+    variables: tuple[str, ...] = ()
+    description: str = ""
+
+    def describe_range(self) -> str:
+        if self.type == "choice":
+            return "one of " + ", ".join(self.choices)
+        if self.type == "formula":
+            return "a formula in " + ", ".join(self.variables)
+        low = "-inf" if self.min is None else f"{self.min:g}"
+        high = "inf" if self.max is None else f"{self.max:g}"
+        kind = "an integer" if self.type == "int" else "a number"
+        return f"{kind} in [{low}, {high}]"
+
+    def parse(self, value: Any) -> Any:
+        """Convert ``value`` (a CLI string or a TOML value) and check it, or fail in one line."""
+        bad = SciMLError(
+            f"invalid value {value!r} for {self.name}: expected {self.describe_range()}"
+        )
+        if self.type == "formula":
+            Expression(str(value), self.variables)
+            return str(value)
+        if self.type == "choice":
+            if str(value) not in self.choices:
+                raise bad
+            return str(value)
+        try:
+            number = float(value)
+        except (TypeError, ValueError):
+            raise bad from None
+        if not math.isfinite(number):
+            raise bad
+        if self.type == "int":
+            if number != int(number):
+                raise bad
+            number = int(number)
+        if (self.min is not None and number < self.min) or (
+            self.max is not None and number > self.max
+        ):
+            raise bad
+        return number
+
+
+@dataclass(frozen=True)
+class ProblemSpec:
+    """A problem as data: the equation it uses, its parameters and the tasks it serves."""
+
+    name: str
+    equation: str
+    title: str
+    description: str
+    parameters: dict[str, ParameterSpec]
+    tasks: dict[str, dict[str, Any]] = field(default_factory=dict)
+    source: str = ""
+
+    def task_parameters(self, task: str) -> dict[str, ParameterSpec]:
+        """The parameters of ``task``: shared ones with the task's defaults, plus its own."""
+        if task not in self.tasks:
+            raise SciMLError(
+                f"problem {self.name!r} has no task {task!r}; tasks: {', '.join(self.tasks)}"
+            )
+        table = self.tasks[task]
+        params = dict(self.parameters)
+        for name, entry in table.get("parameters", {}).items():
+            params[name] = _parameter(name, entry, self.source)
+        for name, value in table.get("defaults", {}).items():
+            if name not in params:
+                raise SciMLError(
+                    f"{self.source}: task {task!r} sets a default for unknown {name!r}"
+                )
+            spec = params[name]
+            params[name] = ParameterSpec(**{**spec.__dict__, "default": spec.parse(value)})
+        return params
+
+    def resolve(self, task: str, overrides: dict[str, Any] | None = None) -> dict[str, Any]:
+        """Parameter values for ``task``: defaults, then ``overrides`` (each validated)."""
+        params = self.task_parameters(task)
+        values = {name: spec.default for name, spec in params.items()}
+        for name, value in (overrides or {}).items():
+            if name not in params:
+                valid = ", ".join(params) or "none"
+                raise SciMLError(
+                    f"unknown parameter {name!r} for problem {self.name} ({task}); valid: {valid}"
+                )
+            values[name] = params[name].parse(value)
+        return values
+
+
+def _parameter(name: str, entry: Any, source: str) -> ParameterSpec:
+    if not isinstance(entry, dict) or "default" not in entry:
+        raise SciMLError(f"{source}: parameter {name!r} needs a table with a 'default'")
+    unknown = set(entry) - {"default", "type", "min", "max", "choices", "variables", "description"}
+    if unknown:
+        raise SciMLError(f"{source}: parameter {name!r} has unknown keys {sorted(unknown)}")
+    kind = entry.get("type", "float")
+    if kind not in PARAMETER_TYPES:
+        raise SciMLError(
+            f"{source}: parameter {name!r} has type {kind!r}; choices: {', '.join(PARAMETER_TYPES)}"
+        )
+    spec = ParameterSpec(
+        name=name,
+        default=entry["default"],
+        type=kind,
+        min=entry.get("min"),
+        max=entry.get("max"),
+        choices=tuple(entry.get("choices", ())),
+        variables=tuple(entry.get("variables", ())),
+        description=entry.get("description", ""),
+    )
+    return ParameterSpec(**{**spec.__dict__, "default": spec.parse(spec.default)})
+
+
+def _merge(base: dict, override: dict) -> dict:
+    merged = dict(base)
+    for key, value in override.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = _merge(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
+
+
+def builtin_problem_names() -> list[str]:
+    return sorted(p.name[:-5] for p in _builtin_dir().iterdir() if p.name.endswith(".toml"))
+
+
+def _builtin_dir() -> Any:
+    return resources.files("sciml.problem_files")
+
+
+def _read_table(name_or_path: str, seen: tuple[str, ...] = ()) -> tuple[dict, str]:
+    path = Path(name_or_path)
+    if name_or_path.endswith(".toml") or path.exists():
+        if not path.is_file():
+            raise SciMLError(f"problem file {name_or_path!r} does not exist")
+        source, text = str(path), path.read_text()
+    else:
+        names = builtin_problem_names()
+        if name_or_path not in names:
+            raise SciMLError(f"unknown problem {name_or_path!r}; choices: {', '.join(names)}")
+        source = f"problems/{name_or_path}.toml"
+        text = (_builtin_dir() / f"{name_or_path}.toml").read_text()
+    try:
+        table = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        raise SciMLError(f"problem file {source} is not valid TOML: {error}") from None
+    parent = table.pop("extends", None)
+    if parent is not None:
+        if parent in seen:
+            raise SciMLError(f"problem file {source} extends itself through {parent!r}")
+        base, _ = _read_table(str(parent), (*seen, source))
+        table = _merge(base, table)
+    return table, source
+
+
+def load_spec(name_or_path: str) -> ProblemSpec:
+    """Read a built-in problem by name, or a user's problem file by path."""
+    table, source = _read_table(name_or_path)
+    for key in ("name", "equation"):
+        if key not in table:
+            raise SciMLError(f"problem file {source} lacks the key {key!r}")
+    params = {n: _parameter(n, e, source) for n, e in table.get("parameters", {}).items()}
+    tasks = table.get("tasks", {})
+    if not tasks:
+        raise SciMLError(f"problem file {source} names no [tasks.*] table")
+    return ProblemSpec(
+        name=table["name"],
+        equation=table["equation"],
+        title=table.get("title", table["name"]),
+        description=table.get("description", ""),
+        parameters=params,
+        tasks=tasks,
+        source=source,
+    )

@@ -1,0 +1,287 @@
+"""The one training loop: optimizer phases, progress, evaluation, divergence guard, checkpoints.
+
+A method supplies an :class:`Objective` (the loss and any schedule it anneals) and a list of
+:class:`Phase` (e.g. Adam then L-BFGS); :class:`Trainer` runs them the same way for every method:
+
+* a progress bar with the loss, the latest error and the ETA (rich, on stderr);
+* an evaluation callback every ``eval_every`` steps, recorded with the training time so far
+  (evaluation time excluded), which gives error-vs-time curves;
+* NaN/inf in the loss or the weights stops training, restores the last finite state and reports;
+* a checkpoint (model, optimizer, objective and RNG states) every ``checkpoint_every`` steps,
+  written atomically; ``run(resume=True)`` continues from it.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+import torch
+from torch import nn
+
+from sciml.errors import SciMLError
+from sciml.io import atomic_path
+
+LBFGS_ITERATIONS_PER_STEP = 10
+
+
+@dataclass
+class Phase:
+    """One optimizer run: ``adam`` for ``steps`` steps with exponential decay, or ``lbfgs``."""
+
+    optimizer: str
+    steps: int
+    lr: float = 1e-3
+    decay_rate: float = 1.0
+    decay_steps: int = 1000
+    history_size: int = 50
+
+    def make(self, params: list[nn.Parameter]) -> torch.optim.Optimizer:
+        if self.optimizer == "adam":
+            return torch.optim.Adam(params, lr=self.lr)
+        if self.optimizer == "lbfgs":
+            return torch.optim.LBFGS(
+                params,
+                lr=self.lr,
+                max_iter=LBFGS_ITERATIONS_PER_STEP,
+                history_size=self.history_size,
+                tolerance_grad=1e-12,
+                tolerance_change=1e-14,
+                line_search_fn="strong_wolfe",
+            )
+        raise SciMLError(f"unknown optimizer {self.optimizer!r}; choices: adam, lbfgs")
+
+    @property
+    def n_calls(self) -> int:
+        """Optimizer ``step`` calls: L-BFGS does several iterations per call."""
+        if self.optimizer == "lbfgs":
+            return math.ceil(self.steps / LBFGS_ITERATIONS_PER_STEP)
+        return self.steps
+
+    def lr_at(self, step: int) -> float:
+        return self.lr * self.decay_rate ** (step / self.decay_steps)
+
+
+class Objective(Protocol):
+    """What a method hands the trainer."""
+
+    def loss(self, phase: Phase) -> tuple[torch.Tensor, dict[str, float]]:
+        """The scalar loss to minimise now, and numbers to log."""
+
+    def after_step(self, phase: Phase, info: dict[str, float]) -> bool:
+        """Update schedules after an optimizer step; return True to end the phase early."""
+
+    def state_dict(self) -> dict[str, Any]: ...
+
+    def load_state_dict(self, state: dict[str, Any]) -> None: ...
+
+
+@dataclass
+class TrainResult:
+    steps: int = 0
+    seconds: float = 0.0
+    history: list[dict[str, float]] = field(default_factory=list)
+    diverged: str | None = None
+    last_info: dict[str, float] = field(default_factory=dict)
+
+
+class Trainer:
+    """Runs ``phases`` on ``model`` for ``objective``."""
+
+    def __init__(
+        self,
+        model: nn.Module,
+        objective: Objective,
+        phases: list[Phase],
+        evaluate: Callable[[], dict[str, float]] | None = None,
+        eval_every: int = 100,
+        checkpoint_path: str | Path | None = None,
+        checkpoint_every: int = 500,
+        progress: bool = True,
+        description: str = "training",
+    ) -> None:
+        self.model = model
+        self.objective = objective
+        self.phases = phases
+        self.evaluate = evaluate
+        self.eval_every = eval_every
+        self.checkpoint_path = Path(checkpoint_path) if checkpoint_path else None
+        self.checkpoint_every = checkpoint_every
+        self.progress = progress
+        self.description = description
+
+    # -- state ----------------------------------------------------------------------------
+    def _snapshot(self) -> dict[str, torch.Tensor]:
+        return {k: v.detach().clone() for k, v in self.model.state_dict().items()}
+
+    def _save_checkpoint(self, phase_index: int, call: int, optimizer, result: TrainResult) -> None:
+        if self.checkpoint_path is None:
+            return
+        state = {
+            "model": self.model.state_dict(),
+            "optimizer": optimizer.state_dict(),
+            "objective": self.objective.state_dict(),
+            "phase_index": phase_index,
+            "call": call,
+            "result": asdict(result),
+            "torch_rng": torch.get_rng_state(),
+        }
+        with atomic_path(self.checkpoint_path) as temporary:
+            torch.save(state, temporary)
+
+    def _load_checkpoint(self) -> dict[str, Any] | None:
+        if self.checkpoint_path is None or not self.checkpoint_path.exists():
+            return None
+        try:
+            state = torch.load(self.checkpoint_path, map_location="cpu", weights_only=True)
+        except Exception as error:  # noqa: BLE001 - any unreadable checkpoint is reported the same
+            raise SciMLError(f"cannot resume from {self.checkpoint_path}: {error}") from None
+        self.model.load_state_dict(state["model"])
+        self.objective.load_state_dict(state["objective"])
+        torch.set_rng_state(state["torch_rng"])
+        return state
+
+    # -- loop -----------------------------------------------------------------------------
+    def run(self, resume: bool = False) -> TrainResult:
+        result = TrainResult()
+        start_phase, start_call, optimizer_state = 0, 0, None
+        if resume and (state := self._load_checkpoint()) is not None:
+            result = TrainResult(**state["result"])
+            start_phase, start_call = state["phase_index"], state["call"]
+            optimizer_state = state["optimizer"]
+        total = sum(p.steps for p in self.phases)
+        done = sum(p.steps for p in self.phases[:start_phase]) + _steps_of(
+            self.phases[start_phase] if start_phase < len(self.phases) else None, start_call
+        )
+        bar = _ProgressBar(self.description, total, done, enabled=self.progress)
+        good = self._snapshot()
+        with bar:
+            for phase_index in range(start_phase, len(self.phases)):
+                phase = self.phases[phase_index]
+                params = [p for p in self.model.parameters() if p.requires_grad]
+                optimizer = phase.make(params)
+                first = start_call if phase_index == start_phase else 0
+                if optimizer_state is not None and phase_index == start_phase:
+                    optimizer.load_state_dict(optimizer_state)
+                for call in range(first, phase.n_calls):
+                    tick = time.perf_counter()
+                    info = self._step(phase, optimizer, call)
+                    result.seconds += time.perf_counter() - tick
+                    result.steps += 1
+                    loss = info.get("loss", float("nan"))
+                    if not math.isfinite(loss) or not _finite(self.model):
+                        self.model.load_state_dict(good)
+                        result.diverged = (
+                            f"training diverged (loss {loss}) at {phase.optimizer} step "
+                            f"{_steps_of(phase, call + 1)}; kept the last finite state"
+                        )
+                        bar.stop_with(result.diverged)
+                        return result
+                    good = self._snapshot()
+                    result.last_info = info
+                    end_phase = self.objective.after_step(phase, info)
+                    last = end_phase or call == phase.n_calls - 1
+                    if self.evaluate and (result.steps % self.eval_every == 0 or last):
+                        entry = {"step": result.steps, "seconds": result.seconds, **info}
+                        entry.update(self.evaluate())
+                        result.history.append(entry)
+                    bar.advance(_steps_of(phase, call + 1) - _steps_of(phase, call), info, result)
+                    if self.checkpoint_path and (call + 1) % self.checkpoint_every == 0:
+                        self._save_checkpoint(phase_index, call + 1, optimizer, result)
+                    if end_phase:
+                        bar.advance(phase.steps - _steps_of(phase, call + 1), info, result)
+                        break
+        return result
+
+    def _step(self, phase: Phase, optimizer: torch.optim.Optimizer, call: int) -> dict[str, float]:
+        info: dict[str, float] = {}
+        if phase.optimizer == "lbfgs":
+
+            def closure() -> torch.Tensor:
+                optimizer.zero_grad(set_to_none=True)
+                loss, logs = self.objective.loss(phase)
+                loss.backward()
+                info.update(logs, loss=float(loss.detach()))
+                return loss
+
+            optimizer.step(closure)
+            loss, logs = self.objective.loss(phase)  # the loss at the accepted point
+            info.update(logs, loss=float(loss.detach()))
+            return info
+        for group in optimizer.param_groups:
+            group["lr"] = phase.lr_at(call)
+        optimizer.zero_grad(set_to_none=True)
+        loss, logs = self.objective.loss(phase)
+        loss.backward()
+        optimizer.step()
+        info.update(logs, loss=float(loss.detach()))
+        return info
+
+
+def _steps_of(phase: Phase | None, calls: int) -> int:
+    if phase is None:
+        return 0
+    if phase.optimizer == "lbfgs":
+        return min(phase.steps, calls * LBFGS_ITERATIONS_PER_STEP)
+    return calls
+
+
+def _finite(model: nn.Module) -> bool:
+    return all(torch.isfinite(p).all() for p in model.parameters())
+
+
+class _ProgressBar:
+    """A rich progress bar on stderr with loss, error and ETA; silent when disabled."""
+
+    def __init__(self, description: str, total: int, done: int, enabled: bool) -> None:
+        self.enabled = enabled
+        if not enabled:
+            return
+        from rich.console import Console
+        from rich.progress import (
+            BarColumn,
+            MofNCompleteColumn,
+            Progress,
+            TextColumn,
+            TimeElapsedColumn,
+            TimeRemainingColumn,
+        )
+
+        self.progress = Progress(
+            TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TextColumn("{task.fields[status]}"),
+            TimeElapsedColumn(),
+            TextColumn("eta"),
+            TimeRemainingColumn(),
+            console=Console(stderr=True),
+            transient=False,
+        )
+        self.task = self.progress.add_task(description, total=total, completed=done, status="")
+        self.last_error = ""
+
+    def __enter__(self) -> _ProgressBar:
+        if self.enabled:
+            self.progress.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.enabled:
+            self.progress.stop()
+
+    def advance(self, steps: int, info: dict[str, float], result: TrainResult) -> None:
+        if not self.enabled:
+            return
+        if result.history and "rel_l2" in result.history[-1]:
+            self.last_error = f" rel_l2 {result.history[-1]['rel_l2']:.2e}"
+        status = f"loss {info.get('loss', float('nan')):.2e}{self.last_error}"
+        self.progress.update(self.task, advance=steps, status=status)
+
+    def stop_with(self, message: str) -> None:
+        if self.enabled:
+            self.progress.update(self.task, status=message)
