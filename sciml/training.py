@@ -8,7 +8,7 @@ A method supplies an :class:`Objective` (the loss and any schedule it anneals) a
   (evaluation time excluded), which gives error-vs-time curves;
 * NaN/inf in the loss or the weights stops training, restores the last finite state and reports;
 * a checkpoint (model, optimizer, objective and RNG states) every ``checkpoint_every`` steps,
-  written atomically; ``run(resume=True)`` continues from it.
+  at the end and on Ctrl-C, written atomically; ``run(resume=True)`` continues from it.
 """
 
 from __future__ import annotations
@@ -35,18 +35,18 @@ class Phase:
 
     optimizer: str
     steps: int
-    lr: float = 1e-3
+    lr: float | None = None  # Adam: 1e-3; L-BFGS: 1 (the line search picks the step)
     decay_rate: float = 1.0
     decay_steps: int = 1000
     history_size: int = 50
 
     def make(self, params: list[nn.Parameter]) -> torch.optim.Optimizer:
         if self.optimizer == "adam":
-            return torch.optim.Adam(params, lr=self.lr)
+            return torch.optim.Adam(params, lr=self.lr_at(0))
         if self.optimizer == "lbfgs":
             return torch.optim.LBFGS(
                 params,
-                lr=self.lr,
+                lr=1.0 if self.lr is None else self.lr,
                 max_iter=LBFGS_ITERATIONS_PER_STEP,
                 history_size=self.history_size,
                 tolerance_grad=1e-12,
@@ -63,7 +63,8 @@ class Phase:
         return self.steps
 
     def lr_at(self, step: int) -> float:
-        return self.lr * self.decay_rate ** (step / self.decay_steps)
+        lr = 1e-3 if self.lr is None else self.lr
+        return lr * self.decay_rate ** (step / self.decay_steps)
 
 
 class Objective(Protocol):
@@ -153,6 +154,8 @@ class Trainer:
             result = TrainResult(**state["result"])
             start_phase, start_call = state["phase_index"], state["call"]
             optimizer_state = state["optimizer"]
+            if start_phase >= len(self.phases):
+                return result  # this run had finished
         total = sum(p.steps for p in self.phases)
         done = sum(p.steps for p in self.phases[:start_phase]) + _steps_of(
             self.phases[start_phase] if start_phase < len(self.phases) else None, start_call
@@ -165,13 +168,21 @@ class Trainer:
                 params = [p for p in self.model.parameters() if p.requires_grad]
                 optimizer = phase.make(params)
                 first = start_call if phase_index == start_phase else 0
-                if optimizer_state is not None and phase_index == start_phase:
+                if optimizer_state is not None and phase_index == start_phase and first > 0:
                     optimizer.load_state_dict(optimizer_state)
                 for call in range(first, phase.n_calls):
                     tick = time.perf_counter()
-                    info = self._step(phase, optimizer, call)
+                    objective_before = self.objective.state_dict()
+                    try:
+                        info = self._step(phase, optimizer, call)
+                    except KeyboardInterrupt:  # keep what was done: resume from this step
+                        self.model.load_state_dict(good)
+                        self.objective.load_state_dict(objective_before)
+                        self._save_checkpoint(phase_index, call, optimizer, result)
+                        raise
                     result.seconds += time.perf_counter() - tick
-                    result.steps += 1
+                    before = result.steps
+                    result.steps += _steps_of(phase, call + 1) - _steps_of(phase, call)
                     loss = info.get("loss", float("nan"))
                     if not math.isfinite(loss) or not _finite(self.model):
                         self.model.load_state_dict(good)
@@ -185,7 +196,8 @@ class Trainer:
                     result.last_info = info
                     end_phase = self.objective.after_step(phase, info)
                     last = end_phase or call == phase.n_calls - 1
-                    if self.evaluate and (result.steps % self.eval_every == 0 or last):
+                    crossed = before // self.eval_every != result.steps // self.eval_every
+                    if self.evaluate and (crossed or last):
                         entry = {"step": result.steps, "seconds": result.seconds, **info}
                         entry.update(self.evaluate())
                         result.history.append(entry)
@@ -195,6 +207,8 @@ class Trainer:
                     if end_phase:
                         bar.advance(phase.steps - _steps_of(phase, call + 1), info, result)
                         break
+        if self.phases and self.checkpoint_path:
+            self._save_checkpoint(len(self.phases), 0, optimizer, result)  # finished: resume is a no-op
         return result
 
     def _step(self, phase: Phase, optimizer: torch.optim.Optimizer, call: int) -> dict[str, float]:

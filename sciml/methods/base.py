@@ -67,6 +67,12 @@ class Method:
             options[key] = parse_option(key, value, cls.defaults[key])
         return options
 
+    @classmethod
+    def problem_defaults(cls, equation: str, budget: str) -> dict[str, Any]:
+        """Problem parameter values for ``budget`` (e.g. smaller datasets at smoke); ``--set``
+        values override them."""
+        return {}
+
     def fit(
         self,
         progress: bool = True,

@@ -54,15 +54,31 @@ class PINN(Method):
         "decay_steps": 1000,
         "lbfgs_steps": 2000,
         "resample": True,
+        "adaptive_fraction": 0.0,
         "windows": 1,
         "dtype": "float32",
         "eval_every": 100,
+        "checkpoint_every": 200,
     }
     budgets = {
         "smoke": {"adam_steps": 150, "lbfgs_steps": 50, "n_collocation": 1024, "eval_every": 50},
         "default": {},
         "paper": {"adam_steps": 20000, "lbfgs_steps": 20000, "n_collocation": 8192},
     }
+    # Per-equation adjustments: an ODE in t needs far fewer collocation points than a PDE.
+    equation_budgets: dict[str, dict[str, dict[str, Any]]] = {
+        "lorenz": {
+            "smoke": {"n_collocation": 256, "n_chunks": 16},
+            "default": {"n_collocation": 512, "adam_steps": 2000, "lbfgs_steps": 1000},
+            "paper": {"n_collocation": 1024},
+        },
+    }
+
+    @classmethod
+    def budget_defaults(cls, problem: Equation, budget: str) -> dict[str, Any]:
+        options = dict(cls.budgets.get(budget, {}))
+        options.update(cls.equation_budgets.get(problem.spec.equation, {}).get(budget, {}))
+        return {k: v for k, v in options.items() if k in cls.defaults}
 
     def __init__(self, problem: Equation, *args: Any, **kwargs: Any) -> None:
         super().__init__(problem, *args, **kwargs)
@@ -173,6 +189,7 @@ class PINN(Method):
                 self.phases(),
                 evaluate=evaluate,
                 eval_every=int(self.options["eval_every"]),
+                checkpoint_every=int(self.options["checkpoint_every"]),
                 checkpoint_path=checkpoint_dir / f"checkpoint-window{k}.pt"
                 if checkpoint_dir
                 else None,
