@@ -82,6 +82,10 @@ def solve(
     """
     method_cls = METHODS.get(method)
     task, problem_values, method_values = _split_overrides(problem, method_cls, overrides or {})
+    spec = load_spec(problem)
+    sizes = method_cls.problem_defaults(spec.equation, budget)  # e.g. smaller data at smoke
+    known = spec.task_parameters(task)
+    problem_values = {**{k: v for k, v in sizes.items() if k in known}, **problem_values}
     the_problem = load_problem(problem, task, problem_values, seed)
     torch_device = resolve_device(device)
     out_dir = ensure_directory(out) if out is not None else None
@@ -90,7 +94,7 @@ def solve(
     runner = method_cls(the_problem, budget, method_values, torch_device, seed)
 
     reference_started = time.perf_counter()
-    the_problem.reference()  # solve (or load) the reference before the training clock starts
+    _prepare_reference(the_problem)  # solve (or load) it before the training clock starts
     reference_seconds = time.perf_counter() - reference_started
 
     def score() -> dict[str, Any]:
@@ -126,6 +130,13 @@ def solve(
         write_json(out_dir / "metrics.json", metrics)
         plot_solution(surrogate, the_problem, out_dir / "solution.png")
     return surrogate, metrics
+
+
+def _prepare_reference(problem: Equation) -> Any:
+    """The reference data of the problem's task: a field solution or an operator dataset."""
+    if problem.task == "operator":
+        return problem.operator_dataset()
+    return problem.reference()
 
 
 def _surrogate(runner: Method, problem: Equation, metrics: dict[str, Any]) -> Surrogate:
@@ -225,14 +236,27 @@ def write_comparison_table(path: Path, problem: Equation, rows: list[dict[str, A
         f"Problem `{problem.name}` with {_format_params(problem.params)}; "
         f"budget `{rows[0]['budget']}`, seed {rows[0]['seed']}, device `{rows[0]['device']}`.",
         "",
-        "| method | rel. L2 | train seconds | parameters |",
-        "| --- | ---: | ---: | ---: |",
     ]
-    for row in rows:
-        lines.append(
-            f"| {row['method']} | {row['rel_l2']:.3e} | {row['train_seconds']:.1f} | "
-            f"{row['n_params']:,} |"
-        )
+    if problem.task == "operator":  # epochs and seconds per epoch matter for operator learning
+        lines += [
+            "| method | rel. L2 (test mean) | parameters | epochs | seconds per epoch | "
+            "train seconds |",
+            "| --- | ---: | ---: | ---: | ---: | ---: |",
+        ]
+        for row in rows:
+            lines.append(
+                f"| {row['method']} | {row['rel_l2']:.3e} | {row['n_params']:,} | "
+                f"{row.get('epochs', 0):g} | {row.get('seconds_per_epoch', float('nan')):.2f} | "
+                f"{row['train_seconds']:.1f} |"
+            )
+    else:
+        lines += ["| method | rel. L2 | train seconds | parameters |"]
+        lines += ["| --- | ---: | ---: | ---: |"]
+        for row in rows:
+            lines.append(
+                f"| {row['method']} | {row['rel_l2']:.3e} | {row['train_seconds']:.1f} | "
+                f"{row['n_params']:,} |"
+            )
     with atomic_path(path) as temporary:
         temporary.write_text("\n".join(lines) + "\n")
 
@@ -254,5 +278,13 @@ def write_dataset(
     from sciml.datasets import cache_path, write_field_reference
 
     the_problem = load_problem(problem, task, overrides, seed)
+    if the_problem.task == "operator":
+        from sciml import operator_data
+
+        dataset = the_problem.operator_dataset()  # generated and cached at the stored resolution
+        path = operator_data.cache_path(the_problem)
+        if out:
+            path = operator_data.write_operator_dataset(out, the_problem, dataset)
+        return path
     path = Path(out) if out else cache_path(the_problem)
     return write_field_reference(path, the_problem, the_problem.reference())

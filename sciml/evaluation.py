@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from sciml.metrics import relative_l2
+from sciml.metrics import batched_relative_l2, relative_l2
 from sciml.problems.base import Equation
 
 
@@ -27,7 +27,29 @@ def evaluate_field(
     return metrics
 
 
-EVALUATORS: dict[str, Callable[..., dict[str, Any]]] = {"field": evaluate_field}
+def evaluate_operator(
+    predict: Callable[[np.ndarray], np.ndarray], problem: Equation
+) -> dict[str, Any]:
+    """Mean (and median, max) over the test set of the per-sample relative L2 error; for time
+    windows also the error of the last predicted snapshot."""
+    data = problem.operator_dataset()
+    prediction = predict(data.test_inputs)
+    errors = batched_relative_l2(prediction, data.test_outputs)
+    metrics: dict[str, Any] = {
+        "rel_l2": float(errors.mean()),
+        "rel_l2_median": float(np.median(errors)),
+        "rel_l2_max": float(errors.max()),
+    }
+    if "t_output" in data.coordinates:
+        last = batched_relative_l2(prediction[..., -1], data.test_outputs[..., -1])
+        metrics["rel_l2_last_step"] = float(last.mean())
+    return metrics
+
+
+EVALUATORS: dict[str, Callable[..., dict[str, Any]]] = {
+    "field": evaluate_field,
+    "operator": evaluate_operator,
+}
 
 
 def evaluate(surrogate: Any, problem: Equation) -> dict[str, Any]:

@@ -70,12 +70,17 @@ def _save(fig: plt.Figure, path: str | os.PathLike) -> None:
 
 
 def plot_solution(surrogate: Any, problem: Equation, path: str | os.PathLike) -> None:
+    if problem.task == "operator":
+        from sciml.plotting_operator import plot_operator_solution
+
+        return plot_operator_solution(surrogate, problem, path)
     grid, prediction, truth = field_panels(surrogate, problem)
     fig, axes = plt.subplots(1, 3, figsize=(15, 4))
     _draw_row(axes, grid, prediction, truth, surrogate.method)
     rel = surrogate.metrics.get("rel_l2")
     if rel is not None:
         fig.suptitle(f"{problem.spec.title}: {surrogate.method}, rel. L2 = {rel:.2e}")
+    fig.tight_layout()
     _save(fig, path)
 
 
@@ -83,6 +88,10 @@ def plot_comparison(
     runs: list[tuple[Any, dict[str, Any]]], problem: Equation, path: str | os.PathLike
 ) -> None:
     """One row per method (prediction, reference, error) and a row of error-vs-time curves."""
+    if problem.task == "operator":
+        from sciml.plotting_operator import plot_operator_comparison
+
+        return plot_operator_comparison(runs, problem, path)
     n = len(runs)
     fig = plt.figure(figsize=(15, 3.6 * (n + 1)))
     grid_spec = fig.add_gridspec(n + 1, 3)

@@ -55,6 +55,7 @@ class PINN(Method):
         "lbfgs_steps": 2000,
         "resample": True,
         "adaptive_fraction": 0.0,
+        "hard_constraints": False,
         "windows": 1,
         "dtype": "float32",
         "eval_every": 100,
@@ -80,8 +81,15 @@ class PINN(Method):
         options.update(cls.equation_budgets.get(problem.spec.equation, {}).get(budget, {}))
         return {k: v for k, v in options.items() if k in cls.defaults}
 
-    def __init__(self, problem: Equation, *args: Any, **kwargs: Any) -> None:
-        super().__init__(problem, *args, **kwargs)
+    def __init__(
+        self,
+        problem: Equation,
+        budget: str = "default",
+        options: dict[str, Any] | None = None,
+        device: torch.device | str = "cpu",
+        seed: int = 0,
+    ) -> None:
+        super().__init__(problem, budget, options, device, seed)
         if self.options["embedding"] not in EMBEDDINGS:
             from sciml.errors import SciMLError
 
@@ -90,6 +98,19 @@ class PINN(Method):
                 f"choices: {', '.join(EMBEDDINGS)}"
             )
         self._network: WindowedFieldNet | None = None
+        ansatz = self.problem.hard_constraint()
+        self.hard_constraints = bool(self.options["hard_constraints"])
+        applicable = ansatz is not None and int(self.options["windows"]) == 1
+        if self.hard_constraints and not applicable and "hard_constraints" not in (options or {}):
+            self.hard_constraints = False  # a default that this problem cannot use
+        if self.hard_constraints and not applicable:
+            from sciml.errors import SciMLError
+
+            raise SciMLError(
+                "hard_constraints=true needs one time window and an initial condition given by a "
+                f"formula; problem {self.problem.name} with windows={self.options['windows']} "
+                "has not"
+            )
         self.objectives: list[PINNObjective] = []
 
     # -- network --------------------------------------------------------------------------
@@ -111,7 +132,10 @@ class PINN(Method):
             "fourier_features": int(o["fourier_features"]) if "fourier" in embedding else 0,
             "fourier_scale": float(o["fourier_scale"]),
             "output_scale": list(p.output_scale),
+            "input_names": list(p.inputs),
         }
+        if self.hard_constraints:
+            window.update(p.hard_constraint())
         t0, t1 = p.time_range
         n = int(o["windows"])
         edges = [t0 + (t1 - t0) * k / n for k in range(n + 1)]

@@ -1,10 +1,25 @@
 """Networks, registered by class name so a surrogate file can rebuild them from JSON kwargs."""
 
+from sciml.nets.deeponet import DeepONet, PODDeepONet
+from sciml.nets.dymixop import DyMixOp
 from sciml.nets.field import FieldNet, WindowedFieldNet
+from sciml.nets.fno import FNONet
+from sciml.nets.mgno import MgNO
 from sciml.registry import Registry
 
 NETWORKS: Registry = Registry("network")
 NETWORKS.register("FieldNet")(FieldNet)
 NETWORKS.register("WindowedFieldNet")(WindowedFieldNet)
+for _network in (DeepONet, PODDeepONet, DyMixOp, FNONet, MgNO):  # the neural operators
+    NETWORKS.register(_network.__name__)(_network)
 
-__all__ = ["NETWORKS", "FieldNet", "WindowedFieldNet"]
+__all__ = [
+    "NETWORKS",
+    "DeepONet",
+    "DyMixOp",
+    "FNONet",
+    "FieldNet",
+    "MgNO",
+    "PODDeepONet",
+    "WindowedFieldNet",
+]

@@ -8,7 +8,10 @@
 * optional random Fourier features [cos(z B), sin(z B)], B ~ N(0, s^2) (Tancik et al. 2020);
 * a plain MLP or the modified MLP of Wang, Teng & Perdikaris (2021):
   U = act(z W_u), V = act(z W_v), H <- (1 - act(H W)) * U + act(H W) * V;
-* a final linear layer times ``output_scale``.
+* a final linear layer times ``output_scale``;
+* optionally, hard initial and zero-Dirichlet constraints (Lagaris, Likas & Fotiadis 1998):
+  u = u0(x) + (t - t0)/(t1 - t0) * prod_i b_i(x_i) * N(x, t), b_i = (x_i - a)(b - x_i)/((b-a)/2)^2
+  on inputs with zero Dirichlet data, so the initial and boundary conditions hold exactly.
 
 :class:`WindowedFieldNet` stacks one FieldNet per time window (time marching).
 """
@@ -51,8 +54,20 @@ class FieldNet(nn.Module):
         fourier_features: int = 0,
         fourier_scale: float = 1.0,
         output_scale: list[float] | None = None,
+        input_names: list[str] | None = None,
+        initial: list[str] | None = None,
+        dirichlet: list[bool] | None = None,
     ) -> None:
         super().__init__()
+        self.input_names = list(input_names or [f"x{i}" for i in range(len(lower))])
+        self.time_index = self.input_names.index("t") if "t" in self.input_names else -1
+        self.initial = None
+        if initial is not None:
+            from sciml.expressions import Expression
+
+            space = tuple(n for n in self.input_names if n != "t")
+            self.initial = [Expression(text, space) for text in initial]
+        self.dirichlet = list(dirichlet or [False] * len(lower))
         n_inputs = len(lower)
         periods = periods or [0.0] * n_inputs
         self.register_buffer("lower", torch.tensor(lower, dtype=torch.float32))
@@ -112,7 +127,25 @@ class FieldNet(nn.Module):
             h = z
             for layer in self.hidden:
                 h = self.act(layer(h))
-        return self.head(h) * self.output_scale
+        out = self.head(h) * self.output_scale
+        return out if self.initial is None else self.constrain(x, out)
+
+    def constrain(self, x: torch.Tensor, out: torch.Tensor) -> torch.Tensor:
+        """u0(x) + (t - t0)/(t1 - t0) * prod_i b_i(x_i) * out: exact initial and boundary data."""
+        i = self.time_index
+        factor = (x[:, i : i + 1] - self.lower[i]) / (self.upper[i] - self.lower[i])
+        for k, zero in enumerate(self.dirichlet):
+            if zero:
+                half = (self.upper[k] - self.lower[k]) / 2
+                xk = x[:, k : k + 1]
+                factor = factor * (xk - self.lower[k]) * (self.upper[k] - xk) / half**2
+        values = {n: x[:, k] for k, n in enumerate(self.input_names) if n != "t"}
+        base = torch.stack(
+            [torch.as_tensor(f(**values), dtype=x.dtype, device=x.device).expand(len(x))
+             for f in self.initial],
+            dim=-1,
+        )
+        return base + factor * out
 
 
 class WindowedFieldNet(nn.Module):

@@ -114,6 +114,12 @@ class Equation:
         """
         return None
 
+    def hard_constraint(self) -> dict[str, list] | None:
+        """Formulas of the initial values (one per output, in the spatial inputs) and, per input,
+        whether every output vanishes on both ends: what an exact-constraint ansatz needs.
+        None when the initial data is no formula (e.g. a random field)."""
+        return None
+
     def reference(self) -> FieldReference:
         """The trusted reference solution on the evaluation grid (cached on disk)."""
         from sciml.datasets import cached_reference

@@ -42,6 +42,28 @@ class Burgers(Equation):
         right = torch.cat([torch.ones_like(t), t], dim=-1)
         return net(torch.cat([left, right]))
 
+    # -- Lagrangian form (used by LPINN) ----------------------------------------------------
+    @property
+    def lagrangian_period(self) -> float:
+        """The period of the equivalent periodic problem: u0 = -sin(pi x) is odd and 2-periodic,
+        so the solution stays odd and 2-periodic and u(+-1, t) = 0 holds without a constraint."""
+        return 2.0
+
+    def characteristic_speed(self, u: torch.Tensor) -> torch.Tensor:
+        """dx/dt along a characteristic: c = u."""
+        return u
+
+    def initial_state(self, x: torch.Tensor) -> torch.Tensor:
+        """u0 at the points ``x`` (N,)."""
+        return -torch.sin(torch.pi * x)
+
+    @property
+    def viscosity(self) -> float:
+        return float(self.params["nu"])
+
+    def hard_constraint(self) -> dict[str, list]:
+        return {"initial": ["-sin(pi*x)"], "dirichlet": [True, False]}
+
     def compute_reference(self) -> FieldReference:
         from sciml.reference.burgers_spectral import burgers_dirichlet_sine
 
@@ -49,3 +71,10 @@ class Burgers(Equation):
         t = np.linspace(0.0, float(self.params["t_end"]), int(self.params["nt"]))
         u = burgers_dirichlet_sine(x, t, float(self.params["nu"]))  # (nt, nx)
         return FieldReference({"x": x, "t": t}, u.T[..., None])
+
+    # -- operator task --------------------------------------------------------------------
+    def operator_dataset(self):
+        """Train/test pairs for the operator task (:mod:`sciml.operator_data`), cached as HDF5."""
+        from sciml.operator_data import burgers_operator_data, cached_operator_dataset
+
+        return cached_operator_dataset(self, burgers_operator_data)

@@ -52,6 +52,26 @@ class ConvectionDiffusion(Equation):
         right = net(torch.cat([torch.full_like(t, TWO_PI), t], dim=-1))
         return left - right
 
+    # -- Lagrangian form (used by LPINN) ----------------------------------------------------
+    @property
+    def lagrangian_period(self) -> float:
+        return TWO_PI
+
+    def characteristic_speed(self, u: torch.Tensor) -> torch.Tensor:
+        """dx/dt along a characteristic: c = beta."""
+        return torch.full_like(u, float(self.params["beta"]))
+
+    def initial_state(self, x: torch.Tensor) -> torch.Tensor:
+        """u0 at the points ``x`` (N,)."""
+        return torch.as_tensor(self.u0(x=x), dtype=x.dtype, device=x.device).expand(x.shape)
+
+    @property
+    def viscosity(self) -> float:
+        return float(self.params["nu"])
+
+    def hard_constraint(self) -> dict[str, list]:
+        return {"initial": [self.params["u0"]], "dirichlet": [False, False]}
+
     def compute_reference(self) -> FieldReference:
         from sciml.reference.fourier_convection import convection_diffusion_fourier
 

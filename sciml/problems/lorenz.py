@@ -49,6 +49,9 @@ class Lorenz(Equation):
         points = torch.zeros(1, 1, dtype=torch.float64)
         return points, torch.tensor([self.x0], dtype=torch.float64)
 
+    def hard_constraint(self) -> dict[str, list]:
+        return {"initial": [repr(v) for v in self.x0], "dirichlet": [False]}
+
     def compute_reference(self) -> FieldReference:
         from sciml.reference.lorenz import lorenz_trajectory
 

@@ -87,3 +87,10 @@ class NavierStokes(Equation):
     @property
     def reference_outputs(self) -> tuple[int, ...]:
         return (0,)
+
+    # -- operator task --------------------------------------------------------------------
+    def operator_dataset(self):
+        """Train/test pairs for the operator task (:mod:`sciml.operator_data`), cached as HDF5."""
+        from sciml.operator_data import cached_operator_dataset, navier_stokes_operator_data
+
+        return cached_operator_dataset(self, navier_stokes_operator_data)

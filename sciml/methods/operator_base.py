@@ -1,0 +1,392 @@
+"""What the neural-operator methods share: device-resident data, minibatches, loss, predict.
+
+An operator method learns a map between functions sampled on a grid from the problem's
+:meth:`operator_dataset` (``sciml.operator_data``). Subclasses give the network
+(:meth:`network_config`) and how it maps one model-layout batch (:meth:`step`); this module does
+the rest, the same way for all of them:
+
+* the training pairs are moved to the device once, as float32 in the model layout
+  ``(B, C, *grid)``; minibatches are index tensors from a permutation drawn each epoch by a seeded
+  ``torch.Generator`` (no per-sample Python work, no DataLoader);
+* the loss is the mean relative L2 error per sample, ``||G(u) - y|| / ||y||`` (FNO's ``LpLoss``);
+* Adam with a cosine (or step) learning-rate schedule, one :class:`~sciml.training.Trainer` step
+  per minibatch; the NaN guard, progress bar, evaluation history and checkpoints come from it;
+* inputs and outputs are standardised by scalar statistics of the training set (saved in the
+  surrogate's ``/arrays``), which keeps resolution independence;
+* time-dependent problems (Navier-Stokes) are autoregressive, as in FNO's 2D benchmark
+  (``fourier_2d_time.py``): the model maps the last ``t_in`` snapshots (channels) to the next one,
+  the window slides, and training backpropagates through the whole ``t_out``-step rollout.
+
+``predict(u)`` takes ``(B, n)`` input functions in 1D, or ``(B, H, W, t_in)`` input windows in
+2D, on the training grid (or, for resolution-independent methods, another grid of the same
+domain) and returns ``(B, n)`` or ``(B, H, W, t_out)``.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, ClassVar
+
+import numpy as np
+import torch
+
+from sciml.errors import SciMLError
+from sciml.methods.base import Method
+from sciml.problems.base import Equation
+from sciml.training import Phase, Trainer, TrainResult
+
+OPERATOR_DEFAULTS: dict[str, Any] = {
+    "epochs": 100,
+    "batch_size": 20,
+    "lr": 1e-3,
+    "weight_decay": 1e-4,
+    "schedule": "cosine",
+    "step_epochs": 100,
+    "step_gamma": 0.5,
+    "normalize": True,
+    "eval_every_epochs": 0,
+    "checkpoint_every": 500,
+}
+SCHEDULES = ("cosine", "step", "constant")
+
+# Dataset sizes per budget (problem parameters, shared by all operator methods so that a
+# comparison trains them on the same data); ``--set`` overrides them.
+DATA_SIZES: dict[str, dict[str, dict[str, Any]]] = {
+    "burgers": {
+        "smoke": {"n_train": 48, "n_test": 16, "generation_resolution": 256, "resolution": 64},
+        "default": {},
+        "paper": {"resolution": 1024, "generation_resolution": 1024},
+    },
+    "navier-stokes": {
+        "smoke": {"n_train": 16, "n_test": 4, "resolution": 32, "t_in": 4, "t_out": 2},
+        "default": {},
+        "paper": {"n_train": 1000, "n_test": 200, "t_out": 40, "resolution": 64},
+    },
+}
+
+
+@dataclass(frozen=True)
+class Layout:
+    """How a problem's functions map to model tensors.
+
+    1D (Burgers): ``(B, n)`` <-> ``(B, 1, n)``. 2D time windows (Navier-Stokes):
+    ``(B, H, W, t_in)`` <-> ``(B, t_in, H, W)``, rolled out ``t_out`` steps.
+    """
+
+    dim: int
+    in_channels: int
+    t_out: int  # 0: a single application, no rollout
+    grid: tuple[int, ...]
+
+    @classmethod
+    def of(cls, params: dict[str, Any]) -> Layout:
+        s = int(params["resolution"])
+        if "t_in" in params:
+            return cls(2, int(params["t_in"]), int(params["t_out"]), (s, s))
+        return cls(1, 1, 0, (s,))
+
+    def to_model(self, u: torch.Tensor) -> torch.Tensor:
+        return u[:, None] if self.dim == 1 else u.permute(0, 3, 1, 2)
+
+    def from_model(self, y: torch.Tensor) -> torch.Tensor:
+        return y[:, 0] if self.dim == 1 else y.permute(0, 2, 3, 1)
+
+    def expected_shape(self) -> str:
+        if self.dim == 1:
+            return f"(B, {self.grid[0]})"
+        return f"(B, {self.grid[0]}, {self.grid[1]}, {self.in_channels})"
+
+
+def grid_points(shape: tuple[int, ...], device: torch.device) -> torch.Tensor:
+    """The points ``(prod(shape), len(shape))`` of the periodic grid ``x_j = j / n`` per axis."""
+    axes = [torch.arange(n, device=device, dtype=torch.float32) / n for n in shape]
+    return torch.stack(torch.meshgrid(*axes, indexing="ij"), dim=-1).reshape(-1, len(shape))
+
+
+@dataclass
+class OperatorPhase(Phase):
+    """Adam with weight decay and a cosine (to zero), step or constant learning rate."""
+
+    weight_decay: float = 0.0
+    schedule: str = "cosine"
+    step_every: int = 1
+
+    def make(self, params: list[torch.nn.Parameter]) -> torch.optim.Optimizer:
+        return torch.optim.Adam(params, lr=self.lr_at(0), weight_decay=self.weight_decay)
+
+    def lr_at(self, step: int) -> float:
+        lr = 1e-3 if self.lr is None else self.lr
+        if self.schedule == "cosine":
+            return 0.5 * lr * (1 + math.cos(math.pi * min(step / max(self.steps, 1), 1.0)))
+        if self.schedule == "step":
+            return lr * self.decay_rate ** (step // self.step_every)
+        return lr
+
+
+class OperatorObjective:
+    """Relative L2 loss on shuffled minibatches of device-resident training pairs."""
+
+    def __init__(self, method: OperatorMethod, batch_size: int, seed: int) -> None:
+        self.method = method
+        self.inputs, self.targets = method.training_tensors()
+        self.n = len(self.inputs)
+        self.batch_size = min(batch_size, self.n)
+        self.generator = torch.Generator().manual_seed(seed)
+        self.permutation: torch.Tensor | None = None
+        self.position = 0
+
+    @property
+    def batches_per_epoch(self) -> int:
+        return math.ceil(self.n / self.batch_size)
+
+    def loss(self, phase: Phase) -> tuple[torch.Tensor, dict[str, float]]:
+        if self.permutation is None or self.position >= self.n:
+            self.permutation = torch.randperm(self.n, generator=self.generator)
+            self.position = 0
+        index = self.permutation[self.position : self.position + self.batch_size]
+        self.position += self.batch_size
+        index = index.to(self.inputs.device)
+        prediction = self.method.apply(self.method.network, self.inputs[index])
+        return relative_l2_loss(prediction, self.targets[index]), {}
+
+    def after_step(self, phase: Phase, info: dict[str, float]) -> bool:
+        return False
+
+    def state_dict(self) -> dict[str, Any]:
+        return {
+            "generator": self.generator.get_state(),
+            "permutation": self.permutation,
+            "position": self.position,
+        }
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        self.generator.set_state(state["generator"])
+        self.permutation = state["permutation"]
+        self.position = int(state["position"])
+
+
+def relative_l2_loss(prediction: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+    """Mean over the batch of ||prediction - target||_2 / ||target||_2 per sample."""
+    difference = (prediction - target).flatten(1).norm(dim=1)
+    return (difference / target.flatten(1).norm(dim=1).clamp_min(1e-12)).mean()
+
+
+class OperatorMethod(Method):
+    """Base of the neural-operator methods; subclasses set the network and :meth:`step`."""
+
+    tasks = ("operator",)
+    defaults: ClassVar[dict[str, Any]] = dict(OPERATOR_DEFAULTS)
+    # per equation name, per budget: option values (the class ``budgets`` apply to all)
+    problem_budgets: ClassVar[dict[str, dict[str, dict[str, Any]]]] = {}
+    resolution_independent: ClassVar[bool] = True
+
+    def __init__(self, problem: Equation, *args: Any, **kwargs: Any) -> None:
+        super().__init__(problem, *args, **kwargs)
+        if self.options["schedule"] not in SCHEDULES:
+            raise SciMLError(
+                f"invalid value {self.options['schedule']!r} for option schedule; "
+                f"choices: {', '.join(SCHEDULES)}"
+            )
+        self.layout = Layout.of(problem.params)
+        self._network: torch.nn.Module | None = None
+        self._dataset = None
+        self._stats: dict[str, np.ndarray] | None = None
+        self._result: TrainResult | None = None
+        self._batches_per_epoch = 1
+
+    @classmethod
+    def budget_defaults(cls, problem: Equation, budget: str) -> dict[str, Any]:
+        options = dict(cls.budgets.get(budget, {}))
+        options.update(cls.problem_budgets.get(problem.spec.equation, {}).get(budget, {}))
+        return options
+
+    @classmethod
+    def problem_defaults(cls, equation: str, budget: str) -> dict[str, Any]:
+        return dict(DATA_SIZES.get(equation, {}).get(budget, {}))
+
+    # -- data -----------------------------------------------------------------------------
+    @property
+    def dataset(self):
+        if self._dataset is None:
+            self._dataset = self.problem.operator_dataset()
+        return self._dataset
+
+    def statistics(self) -> dict[str, np.ndarray]:
+        """Scalar mean and standard deviation of the training inputs and outputs."""
+        if self._stats is None:
+            d = self.dataset
+            if not self.options["normalize"]:
+                zero, one = np.zeros(()), np.ones(())
+                self._stats = {"input_mean": zero, "input_std": one}
+            else:
+                self._stats = {
+                    "input_mean": np.asarray(d.train_inputs.mean(dtype=np.float64)),
+                    "input_std": np.asarray(d.train_inputs.std(dtype=np.float64)),
+                }
+            if self.layout.t_out or not self.options["normalize"]:
+                # autoregressive: outputs are fed back as inputs, so they share the scaling
+                self._stats["output_mean"] = self._stats["input_mean"]
+                self._stats["output_std"] = self._stats["input_std"]
+            else:
+                self._stats["output_mean"] = np.asarray(d.train_outputs.mean(dtype=np.float64))
+                self._stats["output_std"] = np.asarray(d.train_outputs.std(dtype=np.float64))
+        return self._stats
+
+    def training_tensors(self) -> tuple[torch.Tensor, torch.Tensor]:
+        """Normalised inputs and raw targets, in the model layout, on the device (once)."""
+        d, s = self.dataset, self.statistics()
+        inputs = torch.as_tensor(d.train_inputs, dtype=torch.float32)
+        inputs = (inputs - float(s["input_mean"])) / float(s["input_std"])
+        targets = torch.as_tensor(d.train_outputs, dtype=torch.float32)
+        return (
+            self.layout.to_model(inputs).contiguous().to(self.device),
+            self.layout.to_model(targets).contiguous().to(self.device),
+        )
+
+    # -- network --------------------------------------------------------------------------
+    @property
+    def network(self) -> torch.nn.Module:
+        if self._network is None:
+            from sciml.nets import NETWORKS
+
+            torch.manual_seed(self.seed)
+            config = self.network_config()
+            self._network = NETWORKS.get(config["type"])(**config["kwargs"]).to(self.device)
+            self.initialize(self._network)
+        return self._network
+
+    def initialize(self, network: torch.nn.Module) -> None:
+        """Set data-dependent state of a new network (e.g. a POD basis)."""
+
+    @classmethod
+    def step(cls, net: torch.nn.Module, x: torch.Tensor, options: dict[str, Any]) -> torch.Tensor:
+        """One application on a normalised model-layout batch (B, C, *grid) -> (B, 1, *grid)."""
+        return net(x)
+
+    def apply(self, net: torch.nn.Module, x: torch.Tensor) -> torch.Tensor:
+        """Normalised model-layout inputs -> outputs in physical units, model layout."""
+        return forward(type(self), net, x, self.layout.t_out, self.options, self.statistics())
+
+    def extra_arrays(self) -> dict[str, np.ndarray]:
+        return {k: np.asarray(v, dtype=np.float64) for k, v in self.statistics().items()}
+
+    # -- training -------------------------------------------------------------------------
+    def fit(
+        self,
+        progress: bool = True,
+        checkpoint_dir: Path | None = None,
+        resume: bool = False,
+        evaluate: Any = None,
+    ) -> TrainResult:
+        o = self.options
+        net = self.network
+        net.train()
+        objective = OperatorObjective(self, int(o["batch_size"]), self.seed)
+        per_epoch = self._batches_per_epoch = objective.batches_per_epoch
+        epochs = int(o["epochs"])
+        phase = OperatorPhase(
+            "adam",
+            epochs * per_epoch,
+            lr=float(o["lr"]),
+            decay_rate=float(o["step_gamma"]),
+            weight_decay=float(o["weight_decay"]),
+            schedule=o["schedule"],
+            step_every=int(o["step_epochs"]) * per_epoch,
+        )
+        eval_epochs = int(o["eval_every_epochs"]) or max(1, epochs // 10)
+        trainer = Trainer(
+            net,
+            objective,
+            [phase],
+            evaluate=evaluate,
+            eval_every=eval_epochs * per_epoch,
+            checkpoint_every=int(o["checkpoint_every"]),
+            checkpoint_path=checkpoint_dir / "checkpoint.pt" if checkpoint_dir else None,
+            progress=progress,
+            description=f"{self.name} {self.problem.name}",
+        )
+        self._result = trainer.run(resume=resume)
+        net.eval()
+        return self._result
+
+    def extra_metrics(self) -> dict[str, Any]:
+        if self._result is None:
+            return {}
+        epochs = self._result.steps / self._batches_per_epoch
+        return {
+            "epochs": round(epochs, 3),
+            "seconds_per_epoch": self._result.seconds / epochs if epochs else float("nan"),
+            "n_train": int(self.problem.params["n_train"]),
+            "n_test": int(self.problem.params["n_test"]),
+            "resolution": int(self.problem.params["resolution"]),
+        }
+
+    # -- prediction -----------------------------------------------------------------------
+    @classmethod
+    def check_resolution(cls, surrogate: Any, expected: tuple[int, ...], given: tuple[int, ...]):
+        if given != expected and not cls.resolution_independent:
+            raise SciMLError(
+                f"{cls.name} predicts on its training grid only: expected {_grid(expected)} "
+                f"points, got {_grid(given)}"
+            )
+
+    @classmethod
+    def predict(cls, surrogate: Any, inputs: Any, chunk: int = 50) -> np.ndarray:
+        """Output functions for a batch of input functions (see the module docstring)."""
+        params = surrogate.config["problem"]["parameters"]
+        options = surrogate.config["options"]
+        layout = Layout.of(params)
+        array = np.asarray(inputs, dtype=np.float32)
+        dims = layout.dim + (1 if layout.t_out else 0)
+        if array.ndim != dims + 1 or (layout.t_out and array.shape[-1] != layout.in_channels):
+            raise SciMLError(
+                f"{cls.name} expects input functions of shape {layout.expected_shape()}; "
+                f"got {array.shape}"
+            )
+        spatial = tuple(array.shape[1 : 1 + layout.dim])
+        if layout.dim == 2 and spatial[0] != spatial[1]:
+            raise SciMLError(f"{cls.name} expects square grids; got {spatial}")
+        cls.check_resolution(surrogate, layout.grid, spatial)
+        stats = {
+            k: np.asarray(surrogate.arrays[k])
+            for k in ("input_mean", "input_std", "output_mean", "output_std")
+        }
+        net = surrogate.network
+        net.eval()
+        device = next(net.parameters()).device
+        out = []
+        with torch.no_grad():
+            for start in range(0, len(array), chunk):
+                u = torch.as_tensor(array[start : start + chunk], device=device)
+                x = layout.to_model((u - float(stats["input_mean"])) / float(stats["input_std"]))
+                y = forward(cls, net, x, layout.t_out, options, stats)
+                out.append(layout.from_model(y).double().cpu().numpy())
+        if not out:
+            return np.zeros((0, *array.shape[1:-1], layout.t_out) if layout.t_out else array.shape)
+        return np.concatenate(out)
+
+
+def forward(
+    cls: type[OperatorMethod],
+    net: torch.nn.Module,
+    x: torch.Tensor,
+    t_out: int,
+    options: dict[str, Any],
+    stats: dict[str, np.ndarray],
+) -> torch.Tensor:
+    """Apply ``cls.step`` once (t_out = 0) or roll it out ``t_out`` steps; physical units out."""
+    scale, shift = float(stats["output_std"]), float(stats["output_mean"])
+    if not t_out:
+        return cls.step(net, x, options) * scale + shift
+    steps = []
+    for _ in range(t_out):
+        y = cls.step(net, x, options)
+        steps.append(y)
+        x = torch.cat([x[:, 1:], y], dim=1)
+    return torch.cat(steps, dim=1) * scale + shift
+
+
+def _grid(shape: tuple[int, ...]) -> str:
+    return " x ".join(str(n) for n in shape)

@@ -1,0 +1,116 @@
+"""Figures for the operator task: test samples (input, reference, prediction, error) and method
+comparisons. 1D functions are drawn as curves; 2D time windows as images of the last input and
+the last predicted snapshot."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+import numpy as np
+
+from sciml.plotting import _save, plt
+from sciml.problems.base import Equation
+
+N_SAMPLES = 3
+
+
+def _samples(surrogate: Any, problem: Equation, n: int = N_SAMPLES):
+    data = problem.operator_dataset()
+    n = min(n, len(data.test_inputs))
+    inputs, truth = data.test_inputs[:n], data.test_outputs[:n]
+    return data, inputs, truth, surrogate.predict(inputs)
+
+
+def _image(ax, image: np.ndarray, title: str, cmap: str = "RdBu_r", limits=None) -> None:
+    kwargs = {"vmin": limits[0], "vmax": limits[1]} if limits else {}
+    mappable = ax.imshow(image.T, origin="lower", extent=[0, 1, 0, 1], cmap=cmap, **kwargs)
+    ax.figure.colorbar(mappable, ax=ax)
+    ax.set_title(title)
+    ax.set_xlabel("x")
+    ax.set_ylabel("y")
+
+
+def _row_1d(axes, x, u0, truth, prediction, label: str) -> None:
+    axes[0].plot(x, u0, lw=1.2, color="0.3")
+    axes[0].set_title("input u0")
+    axes[1].plot(x, truth, lw=2.0, label="reference")
+    axes[1].plot(x, prediction, "--", lw=1.4, label="prediction")
+    axes[1].set_title(label)
+    axes[1].legend(fontsize=8)
+    axes[2].semilogy(x, np.abs(prediction - truth) + 1e-12, lw=1.0, color="C3")
+    axes[2].set_title("absolute error")
+    for ax in axes:
+        ax.set_xlabel("x")
+
+
+def _row_2d(axes, u0, truth, prediction, label: str, times) -> None:
+    limits = (truth[..., -1].min(), truth[..., -1].max())
+    _image(axes[0], u0[..., -1], f"input w(t = {times[0]:g})")
+    _image(axes[1], truth[..., -1], f"reference w(t = {times[1]:g})", limits=limits)
+    _image(axes[2], prediction[..., -1], f"{label}: prediction", limits=limits)
+    _image(axes[3], np.abs(prediction[..., -1] - truth[..., -1]), "absolute error", "magma")
+
+
+def plot_operator_solution(surrogate: Any, problem: Equation, path: str | os.PathLike) -> None:
+    data, inputs, truth, prediction = _samples(surrogate, problem)
+    two_d = "y" in data.coordinates
+    columns = 4 if two_d else 3
+    fig, axes = plt.subplots(len(inputs), columns, figsize=(4.2 * columns, 3.4 * len(inputs)))
+    axes = np.atleast_2d(axes)
+    errors = np.linalg.norm((prediction - truth).reshape(len(truth), -1), axis=1)
+    errors /= np.linalg.norm(truth.reshape(len(truth), -1), axis=1)
+    for k in range(len(inputs)):
+        label = f"test sample {k} (rel. L2 {errors[k]:.1e})"
+        if two_d:
+            times = (data.coordinates["t_input"][-1], data.coordinates["t_output"][-1])
+            _row_2d(axes[k], inputs[k], truth[k], prediction[k], label, times)
+        else:
+            _row_1d(axes[k], data.coordinates["x"], inputs[k], truth[k], prediction[k], label)
+    rel = surrogate.metrics.get("rel_l2")
+    title = f"{problem.spec.title}, operator task: {surrogate.method}"
+    if rel is not None:
+        title += f", test mean rel. L2 = {rel:.2e}"
+    fig.suptitle(title)
+    fig.tight_layout()
+    _save(fig, path)
+
+
+def plot_operator_comparison(
+    runs: list[tuple[Any, dict[str, Any]]], problem: Equation, path: str | os.PathLike
+) -> None:
+    """One row per method (test sample 0: reference vs prediction, error), then error vs time."""
+    n = len(runs)
+    data = problem.operator_dataset()
+    two_d = "y" in data.coordinates
+    columns = 4 if two_d else 3
+    fig = plt.figure(figsize=(4.2 * columns, 3.4 * (n + 1)))
+    grid_spec = fig.add_gridspec(n + 1, columns)
+    for row, (surrogate, metrics) in enumerate(runs):
+        axes = [fig.add_subplot(grid_spec[row, c]) for c in range(columns)]
+        _, inputs, truth, prediction = _samples(surrogate, problem, 1)
+        label = (
+            f"{surrogate.method}: rel. L2 {metrics['rel_l2']:.2e}, "
+            f"{metrics['n_params'] / 1e3:.0f}k params"
+        )
+        if two_d:
+            times = (data.coordinates["t_input"][-1], data.coordinates["t_output"][-1])
+            _row_2d(axes, inputs[0], truth[0], prediction[0], label, times)
+        else:
+            _row_1d(axes, data.coordinates["x"], inputs[0], truth[0], prediction[0], label)
+    curves = fig.add_subplot(grid_spec[n, :])
+    for surrogate, metrics in runs:
+        history = [h for h in metrics.get("history", []) if "rel_l2" in h]
+        if history:
+            seconds = [h["seconds"] for h in history]
+            curves.semilogy(seconds, [h["rel_l2"] for h in history], "o-", label=surrogate.method)
+    curves.set_xlabel("training time [s]")
+    curves.set_ylabel("test mean relative L2")
+    curves.grid(True, which="both", alpha=0.3)
+    curves.legend()
+    fig.suptitle(
+        f"{problem.spec.title}, operator task: same data, seed and epoch budget "
+        f"({runs[0][1].get('n_train')} train / {runs[0][1].get('n_test')} test)"
+    )
+    fig.tight_layout()
+    _save(fig, path)
