@@ -23,7 +23,9 @@ def ensure_directory(path: str | os.PathLike) -> Path:
     try:
         directory.mkdir(parents=True, exist_ok=True)
     except OSError as error:
-        raise SciMLError(f"cannot create output directory {str(directory)!r}: {error.strerror}") from None
+        raise SciMLError(
+            f"cannot create output directory {str(directory)!r}: {error.strerror}"
+        ) from None
     if not os.access(directory, os.W_OK | os.X_OK):
         raise SciMLError(f"output directory {str(directory)!r} is not writable")
     return directory

@@ -108,7 +108,9 @@ def load(path: str | os.PathLike, device: str = "cpu") -> Surrogate:
     try:
         f = h5py.File(path, "r")
     except OSError:
-        raise SurrogateFormatError(f"{path} is not a readable HDF5 file (truncated or foreign)") from None
+        raise SurrogateFormatError(
+            f"{path} is not a readable HDF5 file (truncated or foreign)"
+        ) from None
     with f:
         if f.attrs.get("format") != FORMAT:
             raise SurrogateFormatError(f"{path} is not a sciml surrogate (no format={FORMAT!r})")

@@ -208,7 +208,9 @@ class Trainer:
                         bar.advance(phase.steps - _steps_of(phase, call + 1), info, result)
                         break
         if self.phases and self.checkpoint_path:
-            self._save_checkpoint(len(self.phases), 0, optimizer, result)  # finished: resume is a no-op
+            self._save_checkpoint(
+                len(self.phases), 0, optimizer, result
+            )  # finished: resume is a no-op
         return result
 
     def _step(self, phase: Phase, optimizer: torch.optim.Optimizer, call: int) -> dict[str, float]:

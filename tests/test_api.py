@@ -7,8 +7,18 @@ import pytest
 
 import sciml
 
-REQUIRED = {"problem", "method", "task", "rel_l2", "train_seconds", "n_params", "device", "seed",
-            "budget", "sciml_version"}
+REQUIRED = {
+    "problem",
+    "method",
+    "task",
+    "rel_l2",
+    "train_seconds",
+    "n_params",
+    "device",
+    "seed",
+    "budget",
+    "sciml_version",
+}
 
 
 @pytest.mark.parametrize("method", ["pinn", "causal-pinn"])
@@ -17,8 +27,9 @@ REQUIRED = {"problem", "method", "task", "rel_l2", "train_seconds", "n_params", 
     [("burgers", {}), ("convection-diffusion", {"beta": "10"}), ("lorenz", {"t_end": "1.0"})],
 )
 def test_smoke_solve_writes_the_outputs(problem, overrides, method, tmp_path):
-    surrogate, metrics = sciml.solve(problem, method, "smoke", out=tmp_path, overrides=overrides,
-                                     progress=False, device="cpu")
+    surrogate, metrics = sciml.solve(
+        problem, method, "smoke", out=tmp_path, overrides=overrides, progress=False, device="cpu"
+    )
     assert REQUIRED <= set(metrics)
     assert np.isfinite(metrics["rel_l2"]) and metrics["rel_l2"] < 5.0
     if method == "causal-pinn":
@@ -33,25 +44,31 @@ def test_smoke_solve_writes_the_outputs(problem, overrides, method, tmp_path):
 
 def test_same_seed_same_numbers():
     options = {"adam_steps": "60", "lbfgs_steps": "20"}
-    _, first = sciml.solve("burgers", "causal-pinn", "smoke", seed=3, overrides=options,
-                           progress=False, device="cpu")
-    _, second = sciml.solve("burgers", "causal-pinn", "smoke", seed=3, overrides=options,
-                            progress=False, device="cpu")
-    _, other = sciml.solve("burgers", "causal-pinn", "smoke", seed=4, overrides=options,
-                           progress=False, device="cpu")
+    _, first = sciml.solve(
+        "burgers", "causal-pinn", "smoke", seed=3, overrides=options, progress=False, device="cpu"
+    )
+    _, second = sciml.solve(
+        "burgers", "causal-pinn", "smoke", seed=3, overrides=options, progress=False, device="cpu"
+    )
+    _, other = sciml.solve(
+        "burgers", "causal-pinn", "smoke", seed=4, overrides=options, progress=False, device="cpu"
+    )
     assert first["rel_l2"] == second["rel_l2"]
     assert first["min_causal_weight"] == second["min_causal_weight"]
     assert first["rel_l2"] != other["rel_l2"]
 
 
 def test_compare_writes_figure_table_and_metrics(tmp_path):
-    rows = sciml.compare("burgers", ["pinn", "causal-pinn"], "smoke", out=tmp_path,
-                         progress=False, device="cpu")
+    rows = sciml.compare(
+        "burgers", ["pinn", "causal-pinn"], "smoke", out=tmp_path, progress=False, device="cpu"
+    )
     assert [r["method"] for r in rows] == ["pinn", "causal-pinn"]
     table = (tmp_path / "comparison.md").read_text()
     assert "| pinn |" in table and "| causal-pinn |" in table
     assert [r["method"] for r in json.loads((tmp_path / "metrics.json").read_text())] == [
-        "pinn", "causal-pinn"]
+        "pinn",
+        "causal-pinn",
+    ]
     assert (tmp_path / "comparison.png").stat().st_size > 20_000
 
 
@@ -59,8 +76,15 @@ def test_resume_after_interruption_matches_an_uninterrupted_run(tmp_path, monkey
     from sciml.training import Trainer
 
     options = {"adam_steps": "40", "lbfgs_steps": "20", "checkpoint_every": "10"}
-    _, straight = sciml.solve("convection-diffusion", "pinn", "smoke", out=tmp_path / "a",
-                              overrides=options, progress=False, device="cpu")
+    _, straight = sciml.solve(
+        "convection-diffusion",
+        "pinn",
+        "smoke",
+        out=tmp_path / "a",
+        overrides=options,
+        progress=False,
+        device="cpu",
+    )
     step = Trainer._step
 
     def interrupted_step(self, phase, optimizer, call):
@@ -70,9 +94,24 @@ def test_resume_after_interruption_matches_an_uninterrupted_run(tmp_path, monkey
 
     monkeypatch.setattr(Trainer, "_step", interrupted_step)
     with pytest.raises(KeyboardInterrupt):
-        sciml.solve("convection-diffusion", "pinn", "smoke", out=tmp_path / "b",
-                    overrides=options, progress=False, device="cpu")
+        sciml.solve(
+            "convection-diffusion",
+            "pinn",
+            "smoke",
+            out=tmp_path / "b",
+            overrides=options,
+            progress=False,
+            device="cpu",
+        )
     monkeypatch.setattr(Trainer, "_step", step)
-    _, resumed = sciml.solve("convection-diffusion", "pinn", "smoke", out=tmp_path / "b",
-                             overrides=options, progress=False, device="cpu", resume=True)
+    _, resumed = sciml.solve(
+        "convection-diffusion",
+        "pinn",
+        "smoke",
+        out=tmp_path / "b",
+        overrides=options,
+        progress=False,
+        device="cpu",
+        resume=True,
+    )
     assert resumed["rel_l2"] == pytest.approx(straight["rel_l2"], rel=1e-6)

@@ -12,7 +12,11 @@ def sciml(*args, cwd=None):
     env = {**os.environ}
     return subprocess.run(
         [sys.executable, "-c", "from sciml.cli import main; main()", *args],
-        capture_output=True, text=True, cwd=cwd, env=env, timeout=600,
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        env=env,
+        timeout=600,
     )
 
 
@@ -27,8 +31,16 @@ def one_clean_line(result):
 def test_list_shows_problems_tasks_parameters_and_methods():
     result = sciml("list")
     assert result.returncode == 0
-    for word in ("burgers", "convection-diffusion", "lorenz", "navier-stokes", "pinn",
-                 "causal-pinn", "beta = 30", "field"):
+    for word in (
+        "burgers",
+        "convection-diffusion",
+        "lorenz",
+        "navier-stokes",
+        "pinn",
+        "causal-pinn",
+        "beta = 30",
+        "field",
+    ):
         assert word in result.stdout
 
 
@@ -38,14 +50,21 @@ def test_list_shows_problems_tasks_parameters_and_methods():
         (["solve", "burgerz", "--method", "pinn"], "unknown problem 'burgerz'; choices: burgers"),
         (["solve", "burgers", "--method", "pinnn"], "unknown method 'pinnn'; choices: causal-pinn"),
         (["solve", "burgers", "--method", "pinn", "--set", "nuu=1"], "unknown --set key 'nuu'"),
-        (["solve", "convection-diffusion", "--method", "pinn", "--set", "beta=1000"],
-         "invalid value '1000' for beta: expected a number in [0, 200]"),
-        (["solve", "burgers", "--method", "pinn", "--set", "adam_steps=many"],
-         "invalid value 'many' for option adam_steps"),
+        (
+            ["solve", "convection-diffusion", "--method", "pinn", "--set", "beta=1000"],
+            "invalid value '1000' for beta: expected a number in [0, 200]",
+        ),
+        (
+            ["solve", "burgers", "--method", "pinn", "--set", "adam_steps=many"],
+            "invalid value 'many' for option adam_steps",
+        ),
         (["solve", "burgers", "--method", "pinn", "--set", "nu"], "expected KEY=VALUE"),
         (["solve", "burgers", "--method", "pinn", "--budget", "huge"], "unknown budget 'huge'"),
         (["solve", "burgers", "--method", "pinn", "--device", "tpu"], "unknown device 'tpu'"),
-        (["solve", "missing.toml", "--method", "pinn"], "problem file 'missing.toml' does not exist"),
+        (
+            ["solve", "missing.toml", "--method", "pinn"],
+            "problem file 'missing.toml' does not exist",
+        ),
         (["eval", "absent.h5"], "no surrogate file at 'absent.h5'"),
         (["compare", "burgers", "--methods", "pinn,nope"], "unknown method 'nope'"),
     ],
@@ -57,8 +76,9 @@ def test_bad_input_gives_one_line_and_no_traceback(args, expected, tmp_path):
 
 def test_method_that_does_not_serve_the_task(tmp_path):
     problem = tmp_path / "operator_only.toml"
-    problem.write_text('name = "op"\nequation = "burgers"\n[parameters.nu]\ndefault = 0.1\n'
-                       "[tasks.operator]\n")
+    problem.write_text(
+        'name = "op"\nequation = "burgers"\n[parameters.nu]\ndefault = 0.1\n[tasks.operator]\n'
+    )
     line = one_clean_line(sciml("solve", str(problem), "--method", "pinn", cwd=tmp_path))
     assert "method pinn solves field tasks; problem op has operator" in line
 
@@ -66,8 +86,17 @@ def test_method_that_does_not_serve_the_task(tmp_path):
 def test_unwritable_output_directory(tmp_path):
     blocker = tmp_path / "file"
     blocker.write_text("not a directory")
-    result = sciml("solve", "burgers", "--method", "pinn", "--budget", "smoke",
-                   "--out", str(blocker / "run"), cwd=tmp_path)
+    result = sciml(
+        "solve",
+        "burgers",
+        "--method",
+        "pinn",
+        "--budget",
+        "smoke",
+        "--out",
+        str(blocker / "run"),
+        cwd=tmp_path,
+    )
     assert "cannot create output directory" in one_clean_line(result)
 
 
@@ -79,8 +108,20 @@ def test_corrupt_model_file(tmp_path):
 
 def test_solve_then_eval_reproduces_the_metrics(tmp_path):
     out = tmp_path / "run"
-    result = sciml("solve", "lorenz", "--method", "pinn", "--budget", "smoke", "--out", str(out),
-                   "--set", "t_end=0.5", "-q", cwd=tmp_path)
+    result = sciml(
+        "solve",
+        "lorenz",
+        "--method",
+        "pinn",
+        "--budget",
+        "smoke",
+        "--out",
+        str(out),
+        "--set",
+        "t_end=0.5",
+        "-q",
+        cwd=tmp_path,
+    )
     assert result.returncode == 0, result.stderr
     assert "lorenz / pinn: rel_l2" in result.stdout
     assert {p.name for p in out.iterdir()} >= {"model.h5", "metrics.json", "solution.png"}

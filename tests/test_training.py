@@ -29,8 +29,9 @@ class Quadratic:
 
 def test_adam_then_lbfgs_minimise():
     model = nn.Linear(2, 1, bias=False)
-    result = Trainer(model, Quadratic(model), [Phase("adam", 50, lr=0.1), Phase("lbfgs", 20)],
-                     progress=False).run()
+    result = Trainer(
+        model, Quadratic(model), [Phase("adam", 50, lr=0.1), Phase("lbfgs", 20)], progress=False
+    ).run()
     torch.testing.assert_close(model.weight, torch.full((1, 2), 3.0))
     assert result.diverged is None
 
@@ -54,14 +55,21 @@ def test_resume_continues_to_the_same_result(tmp_path):
     model = nn.Linear(3, 1)
     checkpoint = tmp_path / "checkpoint.pt"
     interrupted = [Phase("adam", 40, lr=0.05)]
-    Trainer(model, Quadratic(model), interrupted[:1], checkpoint_path=checkpoint,
-            checkpoint_every=20, progress=False).run()
+    Trainer(
+        model,
+        Quadratic(model),
+        interrupted[:1],
+        checkpoint_path=checkpoint,
+        checkpoint_every=20,
+        progress=False,
+    ).run()
     # a fresh process: new model, resumed from the checkpoint written at step 40 of phase 0
     torch.manual_seed(123)
     resumed = nn.Linear(3, 1)
     state = torch.load(checkpoint, weights_only=True)
     assert state["phase_index"] == 1 and state["call"] == 0  # phase 0 finished
-    Trainer(resumed, Quadratic(resumed), phases, checkpoint_path=checkpoint,
-            progress=False).run(resume=True)
+    Trainer(resumed, Quadratic(resumed), phases, checkpoint_path=checkpoint, progress=False).run(
+        resume=True
+    )
     torch.testing.assert_close(resumed.weight, straight.weight)
     torch.testing.assert_close(resumed.bias, straight.bias)

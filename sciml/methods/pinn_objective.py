@@ -72,7 +72,9 @@ class PINNObjective:
         if phase.optimizer == "adam" and self.options["resample"]:
             return self.collocation()
         if self._fixed is None:
-            self._fixed = self.adaptive_points() if phase.optimizer == "lbfgs" else self.collocation()
+            self._fixed = (
+                self.adaptive_points() if phase.optimizer == "lbfgs" else self.collocation()
+            )
         return self._fixed
 
     def adaptive_points(self) -> torch.Tensor:
