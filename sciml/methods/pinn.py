@@ -35,7 +35,7 @@ class PINN(Method):
     paper = "Raissi, Perdikaris & Karniadakis, J. Comput. Phys. 378 (2019)"
     causal = False
     defaults: dict[str, Any] = {
-        "width": 64,
+        "width": 48,
         "depth": 4,
         "activation": "tanh",
         "architecture": "mlp",
@@ -43,22 +43,22 @@ class PINN(Method):
         "harmonics": 1,
         "fourier_features": 128,
         "fourier_scale": 1.0,
-        "n_collocation": 4096,
+        "n_collocation": 2048,
         "n_initial": 512,
         "n_boundary": 256,
         "ic_weight": 1.0,
         "bc_weight": 1.0,
-        "adam_steps": 2000,
+        "adam_steps": 1500,
         "lr": 1e-3,
         "decay_rate": 0.9,
         "decay_steps": 1000,
-        "lbfgs_steps": 2000,
+        "lbfgs_steps": 4500,
         "resample": True,
         "adaptive_fraction": 0.0,
         "hard_constraints": False,
         "windows": 1,
         "dtype": "float32",
-        "eval_every": 100,
+        "eval_every": 250,
         "checkpoint_every": 200,
     }
     budgets = {
