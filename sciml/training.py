@@ -39,6 +39,7 @@ class Phase:
     decay_rate: float = 1.0
     decay_steps: int = 1000
     history_size: int = 50
+    name: str = ""  # tells phases of the same optimizer apart (e.g. L-BFGS rounds)
 
     def make(self, params: list[nn.Parameter]) -> torch.optim.Optimizer:
         if self.optimizer == "adam":

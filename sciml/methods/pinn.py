@@ -56,6 +56,7 @@ class PINN(Method):
         "resample": True,
         "adaptive_fraction": 0.0,
         "hard_constraints": False,
+        "lbfgs_rounds": 1,
         "windows": 1,
         "dtype": "float32",
         "eval_every": 250,
@@ -167,8 +168,10 @@ class PINN(Method):
                     decay_steps=int(o["decay_steps"]),
                 )
             )
-        if o["lbfgs_steps"] > 0:
-            phases.append(Phase("lbfgs", int(o["lbfgs_steps"]), lr=1.0))
+        rounds = max(1, int(o["lbfgs_rounds"]))
+        for k in range(rounds if o["lbfgs_steps"] > 0 else 0):  # new points, fresh memory
+            steps = int(o["lbfgs_steps"]) * (k + 1) // rounds - int(o["lbfgs_steps"]) * k // rounds
+            phases.append(Phase("lbfgs", steps, lr=1.0, name=f"round{k + 1}"))
         return phases
 
     def schedule(self) -> EpsilonSchedule | None:

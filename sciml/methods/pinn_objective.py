@@ -46,6 +46,7 @@ class PINNObjective:
         self.initial_values = initial[1].to(self.device, self.dtype)
         self.initial_outputs = list(problem.initial_outputs)
         self._fixed: torch.Tensor | None = None
+        self._fixed_key = ""
         self.min_weight = 1.0
 
     # -- sampling -------------------------------------------------------------------------
@@ -71,10 +72,11 @@ class PINNObjective:
     def points_for(self, phase: Phase) -> torch.Tensor:
         if phase.optimizer == "adam" and self.options["resample"]:
             return self.collocation()
-        if self._fixed is None:
-            self._fixed = (
-                self.adaptive_points() if phase.optimizer == "lbfgs" else self.collocation()
-            )
+        key = f"{phase.optimizer}:{phase.name}"
+        if self._fixed is None or self._fixed_key != key:  # each L-BFGS round draws anew
+            lbfgs = phase.optimizer == "lbfgs"
+            self._fixed = self.adaptive_points() if lbfgs else self.collocation()
+            self._fixed_key = key
         return self._fixed
 
     def adaptive_points(self) -> torch.Tensor:
@@ -167,6 +169,7 @@ class PINNObjective:
             "generator": self.generator.get_state(),
             "eps_index": self.causal.index if self.causal else 0,
             "fixed": self._fixed,
+            "fixed_key": self._fixed_key,
         }
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
@@ -174,3 +177,4 @@ class PINNObjective:
         if self.causal is not None:
             self.causal.index = int(state["eps_index"])
         self._fixed = state["fixed"]
+        self._fixed_key = state.get("fixed_key", "")
