@@ -3,7 +3,7 @@
     L = mean_r |R[u](x_r, t_r)|^2 + lambda_ic mean_i |u(x_i, t_0) - u0(x_i)|^2
         + lambda_bc mean_b |B[u](x_b, t_b)|^2,
 
-with residuals and outputs divided by the problem's output scale. With causal weighting the
+with residuals divided by the problem's output scale. With causal weighting the
 residual term becomes mean_i w_i L_i over time chunks (:mod:`sciml.causal`).
 """
 
@@ -120,7 +120,9 @@ class PINNObjective:
 
     def initial_loss(self) -> torch.Tensor:
         idx = self.initial_outputs
-        error = (self.net(self.initial_points) - self.initial_values)[:, idx] / self.scale[idx]
+        # unscaled: dividing by the output scale would make a wrong start look cheap, and an ODE
+        # like Lorenz then settles on its trivial fixed point
+        error = (self.net(self.initial_points) - self.initial_values)[:, idx]
         return error.square().sum(dim=-1).mean()
 
     def boundary_loss(self) -> torch.Tensor | None:
