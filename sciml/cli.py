@@ -185,3 +185,44 @@ def main() -> None:
             "interrupted; rerun with --resume to continue from the last checkpoint", file=sys.stderr
         )
         sys.exit(130)
+
+
+@app.command()
+def sweep(
+    problem: Annotated[str, typer.Argument(help="A problem name or a .toml file.")],
+    param: Annotated[
+        str, typer.Option(help="The problem parameter and its values, e.g. beta=10,30,50,100.")
+    ],
+    methods: Annotated[str, typer.Option(help="Comma-separated methods, e.g. pinn,lpinn.")],
+    budget: Budget = "default",
+    seed: Seed = 0,
+    device: Device = "auto",
+    out: Annotated[
+        Path | None,
+        typer.Option(help="Output directory for the runs [default: runs/PROBLEM-sweep-PARAM]."),
+    ] = None,
+    figure: Annotated[
+        Path | None,
+        typer.Option(help="The figure (rel. L2 vs the parameter) [default: OUT/sweep.png]."),
+    ] = None,
+    table: Annotated[
+        Path | None, typer.Option(help="The markdown table [default: OUT/sweep.md].")
+    ] = None,
+    set_: SetOption = None,
+    quiet: Quiet = False,
+) -> None:
+    """Run several methods at several values of one problem parameter; write figure and table."""
+    from sciml.problems.spec import load_spec
+    from sciml.sweep import parse_param
+    from sciml.sweep import sweep as run_sweep
+
+    name, values = parse_param(param)
+    names = [m.strip() for m in methods.split(",") if m.strip()]
+    out = out or Path("runs") / f"{load_spec(problem).name}-sweep-{name}"
+    rows = run_sweep(
+        problem, name, values, names, budget, seed, device, out, figure, table,
+        parse_sets(set_), not quiet,
+    )
+    for row in rows:
+        print(f"{name} = {row['parameters'][name]:g}  " + _summary(row))
+    print(f"-> {figure or out / 'sweep.png'}, {table or out / 'sweep.md'}, {out}/metrics.json")

@@ -1,10 +1,11 @@
 """Methods, one module each, registered in ``METHODS`` by name."""
 
-from sciml.methods import (  # noqa: F401
+from sciml.methods import (  # noqa: F401  # noqa: F401  (neural operators)
     causal_pinn,
     deeponet,
     dymixop,
     fno,
+    lpinn,  # noqa: F401
     mgno,
     pinn,
 )

@@ -4,12 +4,14 @@ from sciml.nets.deeponet import DeepONet, PODDeepONet
 from sciml.nets.dymixop import DyMixOp
 from sciml.nets.field import FieldNet, WindowedFieldNet
 from sciml.nets.fno import FNONet
+from sciml.nets.lagrangian import LagrangianNet
 from sciml.nets.mgno import MgNO
 from sciml.registry import Registry
 
 NETWORKS: Registry = Registry("network")
 NETWORKS.register("FieldNet")(FieldNet)
 NETWORKS.register("WindowedFieldNet")(WindowedFieldNet)
+NETWORKS.register("LagrangianNet")(LagrangianNet)
 for _network in (DeepONet, PODDeepONet, DyMixOp, FNONet, MgNO):  # the neural operators
     NETWORKS.register(_network.__name__)(_network)
 
