@@ -9,6 +9,7 @@ __version__ = "0.1.0"
 from sciml.api import compare, evaluate_file, solve  # noqa: E402
 from sciml.errors import DivergenceError, SciMLError, SurrogateFormatError  # noqa: E402
 from sciml.surrogate import Surrogate, load  # noqa: E402
+from sciml.sweep import sweep  # noqa: E402
 
 __all__ = [
     "DivergenceError",
@@ -20,4 +21,5 @@ __all__ = [
     "evaluate_file",
     "load",
     "solve",
+    "sweep",
 ]
