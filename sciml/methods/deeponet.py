@@ -38,9 +38,10 @@ class DeepONet(OperatorMethod):
         "branch_layers": [256, 256],
         "trunk_layers": [128, 128],
         "n_basis": 128,
-        "activation": "gelu",
+        "activation": "silu",
         "pod": False,
         "pod_modes": 64,
+        "trunk_harmonics": 4,
     }
     budgets = {
         "smoke": {"epochs": 5, "batch_size": 16, "pod_modes": 8},
@@ -96,6 +97,7 @@ class DeepONet(OperatorMethod):
                 "trunk_layers": [int(v) for v in o["trunk_layers"]],
                 "n_basis": int(o["n_basis"]),
                 "activation": o["activation"],
+                "harmonics": int(o["trunk_harmonics"]),
             },
         }
 

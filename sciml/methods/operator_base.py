@@ -60,7 +60,14 @@ DATA_SIZES: dict[str, dict[str, dict[str, Any]]] = {
         "paper": {"resolution": 1024, "generation_resolution": 1024},
     },
     "navier-stokes": {
-        "smoke": {"n_train": 16, "n_test": 4, "resolution": 32, "t_in": 4, "t_out": 2},
+        "smoke": {
+            "n_train": 16,
+            "n_test": 4,
+            "resolution": 32,
+            "generation_resolution": 32,
+            "t_in": 4,
+            "t_out": 2,
+        },
         "default": {},
         "paper": {"n_train": 1000, "n_test": 200, "t_out": 40, "resolution": 64},
     },

@@ -22,6 +22,10 @@ fixed grid of N points: G(u) = mean + sum_k b_k(u) phi_k. The modes are scaled t
 grid (phi^T phi = N), as in the reference code, so the branch predicts coefficients of the size of
 the data; the projection of a field y on the basis is (y - mean) phi / N.
 
+Periodic trunk (Lu et al. 2022, "feature expansion" for periodic problems): with
+``harmonics`` = K > 0 the trunk reads ``(cos 2 pi k y_i, sin 2 pi k y_i)``, k = 1..K, for each
+coordinate of y in [0, 1)^d instead of y itself, so every basis function t_k is exactly 1-periodic.
+
 Resolution: the trunk accepts any query points; the branch needs the training sensor count and a
 POD-DeepONet the training grid.
 """
@@ -71,6 +75,8 @@ class DeepONet(nn.Module):
     - ``n_basis``: p, the number of basis functions per output.
     - ``activation``: ``"tanh"``, ``"relu"``, ``"gelu"`` or ``"silu"``.
     - ``n_outputs``: number of output fields.
+    - ``harmonics``: K > 0 feeds the trunk the periodic features ``cos/sin(2 pi k y)``,
+      k = 1..K, of each coordinate (period 1) instead of y.
 
     **Returns** ``forward(branch_input (B, m), trunk_input (N, d))`` -> (B, N), or (B, N, n_outputs)
     when n_outputs > 1.
@@ -85,6 +91,7 @@ class DeepONet(nn.Module):
         n_basis: int = 64,
         activation: str = "tanh",
         n_outputs: int = 1,
+        harmonics: int = 0,
     ) -> None:
         super().__init__()
         _check_activation(activation)
@@ -94,8 +101,21 @@ class DeepONet(nn.Module):
         self.n_basis, self.n_outputs = n_basis, n_outputs
         features = n_basis * n_outputs
         self.branch = _mlp([n_sensors, *branch_layers, features], activation, False)
-        self.trunk = _mlp([coord_dim, *trunk_layers, features], activation, True)
+        self.harmonics = harmonics
+        trunk_in = 2 * harmonics * coord_dim if harmonics else coord_dim
+        self.trunk = _mlp([trunk_in, *trunk_layers, features], activation, True)
         self.bias = nn.Parameter(torch.zeros(n_outputs))
+        self.register_buffer(
+            "frequencies", 2 * torch.pi * torch.arange(1, harmonics + 1, dtype=torch.float32),
+            persistent=False,
+        )
+
+    def trunk_features(self, y: torch.Tensor) -> torch.Tensor:
+        """y itself, or its periodic features (N, 2 K d) when ``harmonics`` > 0."""
+        if not self.harmonics:
+            return y
+        phase = (y[..., None] * self.frequencies).flatten(-2)
+        return torch.cat([torch.cos(phase), torch.sin(phase)], dim=-1)
 
     def forward(self, branch_input: torch.Tensor, trunk_input: torch.Tensor) -> torch.Tensor:
         _check_branch_input(branch_input, self.n_sensors)
@@ -105,7 +125,7 @@ class DeepONet(nn.Module):
                 f"got shape {tuple(trunk_input.shape)}"
             )
         b = self.branch(branch_input).unflatten(-1, (self.n_outputs, self.n_basis))
-        t = self.trunk(trunk_input).unflatten(-1, (self.n_outputs, self.n_basis))
+        t = self.trunk(self.trunk_features(trunk_input)).unflatten(-1, (self.n_outputs, self.n_basis))
         out = torch.einsum("bok,nok->bno", b, t) + self.bias
         return out.squeeze(-1) if self.n_outputs == 1 else out
 
