@@ -125,7 +125,8 @@ class DeepONet(nn.Module):
                 f"got shape {tuple(trunk_input.shape)}"
             )
         b = self.branch(branch_input).unflatten(-1, (self.n_outputs, self.n_basis))
-        t = self.trunk(self.trunk_features(trunk_input)).unflatten(-1, (self.n_outputs, self.n_basis))
+        t = self.trunk(self.trunk_features(trunk_input))
+        t = t.unflatten(-1, (self.n_outputs, self.n_basis))
         out = torch.einsum("bok,nok->bno", b, t) + self.bias
         return out.squeeze(-1) if self.n_outputs == 1 else out
 

@@ -5,8 +5,9 @@
 In Fourier space ``v_t = L v + N(v)`` with ``L = -nu k^2`` (treated exactly) and
 ``N(v) = -(i k / 2) F[(F^-1 P v)^2]`` with the 2/3-rule projection ``P`` (modes ``|m| < N/3``
 kept) applied to ``v`` before the product and to the product itself, so the quadratic term is
-alias-free. Implemented with torch FFTs (CPU or GPU, float64). Time stepping: ETDRK4 of Cox & Matthews (J. Comput. Phys. 176, 2002) with the
-contour-integral coefficients of Kassam & Trefethen (SIAM J. Sci. Comput. 26, 2005).
+alias-free. Time stepping: ETDRK4 of Cox & Matthews (J. Comput. Phys. 176, 2002) with the
+contour-integral coefficients of Kassam & Trefethen (SIAM J. Sci. Comput. 26, 2005). Torch FFTs
+in float64, on the input's device (CPU, or a GPU for tensors that live there).
 """
 
 from __future__ import annotations

@@ -49,6 +49,17 @@ def test_trunk_takes_any_query_points_but_the_branch_needs_the_sensor_count():
         net(u, torch.rand(5, 2))
 
 
+def test_periodic_trunk_is_exactly_one_periodic_in_every_coordinate():
+    torch.manual_seed(0)
+    net = DeepONet(12, 2, n_basis=8, activation="silu", harmonics=3)
+    assert net.trunk[0].in_features == 2 * 3 * 2  # cos and sin of 3 harmonics per coordinate
+    u, y = torch.randn(4, 12), torch.rand(7, 2)
+    shifted = y + torch.tensor([1.0, -2.0])
+    torch.testing.assert_close(net(u, shifted), net(u, y), atol=1e-5, rtol=0)
+    plain = DeepONet(12, 2, n_basis=8, activation="silu")
+    assert not torch.allclose(plain(u, shifted), plain(u, y), atol=1e-3)
+
+
 def test_pod_basis_reconstructs_a_low_rank_dataset_exactly():
     torch.manual_seed(0)
     n_points, rank = 50, 3
@@ -91,6 +102,7 @@ def test_deeponet_rebuilds_from_json_config():
         n_basis=6,
         activation="gelu",
         n_outputs=2,
+        harmonics=2,
     )
     net = DeepONet(**config)
     rebuilt = DeepONet(**json.loads(json.dumps(config)))

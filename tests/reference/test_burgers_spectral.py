@@ -1,5 +1,6 @@
 import numpy as np
 import pytest
+import torch
 
 from sciml.reference.burgers_spectral import burgers_dirichlet_sine, solve_burgers_periodic
 from sciml.reference.cole_hopf import burgers_cole_hopf_sine
@@ -48,3 +49,12 @@ def test_default_dt_converged_and_mean_conserved():
 def test_rejects_decreasing_times():
     with pytest.raises(ValueError):
         solve_burgers_periodic(np.zeros(16), 1.0, 0.1, np.array([0.2, 0.1]))
+
+
+def test_torch_input_gives_the_numpy_result_as_a_tensor():
+    u0 = np.sin(2 * np.pi * np.arange(64) / 64)[None] * np.array([[1.0], [0.5]])
+    t = np.array([0.1, 0.3])
+    expected = solve_burgers_periodic(u0, 1.0, 0.05, t)
+    result = solve_burgers_periodic(torch.as_tensor(u0), 1.0, 0.05, t)
+    assert isinstance(result, torch.Tensor) and result.dtype == torch.float64
+    np.testing.assert_allclose(result.numpy(), expected, rtol=0, atol=1e-14)
