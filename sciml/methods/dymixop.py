@@ -36,10 +36,9 @@ class DyMixOp(OperatorMethod):
     }
     budgets = {"smoke": {"epochs": 5, "batch_size": 16}, "default": {}, "paper": {"epochs": 500}}
     problem_budgets = {
-        "burgers": {"default": {"epochs": 20}},
         "navier-stokes": {
             "smoke": {"width": 8, "n_modes": 4},
-            "default": {"width": 20, "n_modes": 12, "epochs": 10, "batch_size": 10},
+            "default": {"width": 16, "n_modes": 8},  # ~279k parameters
             "paper": {"width": 20, "n_modes": 12, "epochs": 500},
         },
     }

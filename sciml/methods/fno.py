@@ -33,10 +33,10 @@ class FNO(OperatorMethod):
     }
     budgets = {"smoke": {"epochs": 5, "batch_size": 16}, "default": {}, "paper": {"epochs": 500}}
     problem_budgets = {
-        "burgers": {"default": {"epochs": 20, "width": 48}},  # ~185k parameters
+        "burgers": {"default": {"width": 48}},  # ~185k parameters
         "navier-stokes": {
             "smoke": {"width": 8, "n_modes": 8},
-            "default": {"width": 20, "n_modes": 24, "epochs": 10, "batch_size": 10},
+            "default": {"width": 16, "n_modes": 16},  # ~151k parameters
             "paper": {"width": 20, "n_modes": 24, "epochs": 500},
         },
     }

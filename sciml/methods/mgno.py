@@ -39,10 +39,9 @@ class MgNO(OperatorMethod):
         "paper": {"epochs": 500},
     }
     problem_budgets = {
-        "burgers": {"default": {"epochs": 20}},
         "navier-stokes": {
             "smoke": {"width": 8},
-            "default": {"epochs": 10, "batch_size": 10, "n_levels": 4},
+            "default": {"width": 16, "n_layers": 4, "n_levels": 3},  # ~104k parameters
         },
     }
     resolution_independent = False

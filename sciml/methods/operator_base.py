@@ -74,6 +74,14 @@ DATA_SIZES: dict[str, dict[str, dict[str, Any]]] = {
 }
 
 
+# Training budgets per problem and budget, shared by all operator methods (a comparison trains
+# them for the same epochs on the same batches); per-method ``problem_budgets`` set the network.
+TRAINING_BUDGETS: dict[str, dict[str, dict[str, Any]]] = {
+    "burgers": {"default": {"epochs": 20}},
+    "navier-stokes": {"default": {"epochs": 20, "batch_size": 5}},
+}
+
+
 @dataclass(frozen=True)
 class Layout:
     """How a problem's functions map to model tensors.
@@ -206,6 +214,7 @@ class OperatorMethod(Method):
     @classmethod
     def budget_defaults(cls, problem: Equation, budget: str) -> dict[str, Any]:
         options = dict(cls.budgets.get(budget, {}))
+        options.update(TRAINING_BUDGETS.get(problem.spec.equation, {}).get(budget, {}))
         options.update(cls.problem_budgets.get(problem.spec.equation, {}).get(budget, {}))
         return options
 
