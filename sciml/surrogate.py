@@ -61,7 +61,8 @@ class Surrogate:
 
     @property
     def n_params(self) -> int:
-        return sum(p.numel() for p in self.network.parameters())
+        """Trainable real numbers: a complex weight (e.g. FNO's spectral weights) counts twice."""
+        return sum(p.numel() * (2 if p.is_complex() else 1) for p in self.network.parameters())
 
     @property
     def device(self) -> torch.device:

@@ -70,9 +70,11 @@ def _conv(dim: int, c_in: int, c_out: int, kernel_size: int, padding_mode: str) 
 
 
 def grid_coordinates(x: torch.Tensor) -> torch.Tensor:
-    """Coordinates in [0, 1] of the grid of ``x`` (B, C, *grid), as (B, dim, *grid)."""
+    """Coordinates ``j / n`` in [0, 1) of the periodic grid of ``x`` (B, C, *grid), as (B, dim,
+    *grid). (The reference code's ``linspace(0, 1, n)`` would put the last point on 1 = 0 and move
+    every point when the resolution changes.)"""
     sizes = x.shape[2:]
-    axes = [torch.linspace(0.0, 1.0, n, device=x.device, dtype=x.dtype) for n in sizes]
+    axes = [torch.arange(n, device=x.device, dtype=x.dtype) / n for n in sizes]
     mesh = torch.stack(torch.meshgrid(*axes, indexing="ij"), dim=0)
     return mesh.unsqueeze(0).expand(x.shape[0], *mesh.shape)
 
