@@ -124,3 +124,37 @@ def test_compare_writes_the_operator_table(tmp_path):
     table = (tmp_path / "comparison.md").read_text()
     assert "seconds per epoch" in table and "| fno |" in table and "| deeponet |" in table
     assert (tmp_path / "comparison.png").stat().st_size > 20_000
+
+
+def test_interrupted_operator_training_resumes_to_the_same_result(tmp_path, monkeypatch):
+    from sciml.training import Trainer
+
+    options = {**BURGERS, "batch_size": "4", "checkpoint_every": "5"}  # 6 batches per epoch
+
+    def solve(out, resume=False):
+        return sciml.solve(
+            "burgers",
+            "deeponet",
+            "smoke",
+            out=out,
+            overrides=options,
+            progress=False,
+            device="cpu",
+            resume=resume,
+        )
+
+    _, straight = solve(tmp_path / "a")
+    step = Trainer._step
+
+    def interrupted_step(self, phase, optimizer, call):
+        if call == 13:  # mid-epoch: the batch permutation must be restored too
+            raise KeyboardInterrupt
+        return step(self, phase, optimizer, call)
+
+    monkeypatch.setattr(Trainer, "_step", interrupted_step)
+    with pytest.raises(KeyboardInterrupt):
+        solve(tmp_path / "b")
+    monkeypatch.setattr(Trainer, "_step", step)
+    _, resumed = solve(tmp_path / "b", resume=True)
+    assert resumed["epochs"] == straight["epochs"] == 3
+    assert resumed["rel_l2"] == pytest.approx(straight["rel_l2"], rel=1e-6)
