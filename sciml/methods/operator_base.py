@@ -9,8 +9,9 @@ the rest, the same way for all of them:
   ``(B, C, *grid)``; minibatches are index tensors from a permutation drawn each epoch by a seeded
   ``torch.Generator`` (no per-sample Python work, no DataLoader);
 * the loss is the mean relative L2 error per sample, ``||G(u) - y|| / ||y||`` (FNO's ``LpLoss``);
-* Adam with a cosine (or step) learning-rate schedule, one :class:`~sciml.training.Trainer` step
-  per minibatch; the NaN guard, progress bar, evaluation history and checkpoints come from it;
+* Adam with a cosine (or step, or constant) learning-rate schedule, one
+  :class:`~sciml.training.Trainer` step per minibatch; the NaN guard, progress bar, evaluation
+  history and checkpoints come from it;
 * inputs and outputs are standardised by scalar statistics of the training set (saved in the
   surrogate's ``/arrays``), which keeps resolution independence;
 * time-dependent problems (Navier-Stokes) are autoregressive, as in FNO's 2D benchmark

@@ -3,10 +3,11 @@
     w_t + u . grad w = nu lap w + f,   div u = 0,   u = (psi_y, -psi_x),   -lap psi = w,
     f(x, y) = a (sin(2 pi (x + y)) + cos(2 pi (x + y))),   a = 0.1,   nu = 1e-3,
 
-on [0, 1)^2, initial vorticity from a Gaussian random field N(0, 7^{3/2} (-lap + 49 I)^{-2.5})
-(Li et al., "Fourier Neural Operator", ICLR 2021). Reference: pseudo-spectral with 2/3
-dealiasing and Crank-Nicolson diffusion (:mod:`sciml.reference.navier_stokes`), verified
-against the exact Taylor-Green decay; batched in torch, on the GPU when there is one.
+on [0, 1)^2, initial vorticity from a Gaussian random field N(0, 7^3 (-lap + 49 I)^{-2.5}) (Li et
+al., "Fourier Neural Operator", ICLR 2021, who write the amplitude 7^{3/2} for the covariance).
+Reference: pseudo-spectral with 2/3 dealiasing and Crank-Nicolson diffusion
+(:mod:`sciml.reference.navier_stokes`), verified against the exact Taylor-Green decay; batched in
+torch, on the GPU when there is one.
 
 As a field task the unknowns are (w, psi) at (x, y, t), the initial vorticity being the seed's
 random field sampled on the grid.
