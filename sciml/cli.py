@@ -220,8 +220,18 @@ def sweep(
     names = [m.strip() for m in methods.split(",") if m.strip()]
     out = out or Path("runs") / f"{load_spec(problem).name}-sweep-{name}"
     rows = run_sweep(
-        problem, name, values, names, budget, seed, device, out, figure, table,
-        parse_sets(set_), not quiet,
+        problem,
+        name,
+        values,
+        names,
+        budget,
+        seed,
+        device,
+        out,
+        figure,
+        table,
+        parse_sets(set_),
+        not quiet,
     )
     for row in rows:
         print(f"{name} = {row['parameters'][name]:g}  " + _summary(row))

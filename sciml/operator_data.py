@@ -99,9 +99,7 @@ def dataset_identity(problem: Equation) -> dict[str, Any]:
     from sciml.datasets import dataset_identity as field_identity
 
     identity = field_identity(problem)
-    identity["parameters"] = {
-        k: v for k, v in problem.params.items() if k not in VIEW_PARAMETERS
-    }
+    identity["parameters"] = {k: v for k, v in problem.params.items() if k not in VIEW_PARAMETERS}
     return identity
 
 

@@ -76,17 +76,38 @@ def test_parse_param_rejects_malformed_lists(text):
 def test_bad_input_fails_before_any_run(tmp_path, param, values, methods, overrides, message):
     methods = methods + (["pinn"] if overrides.get("depth_x") else [])
     with pytest.raises(SciMLError) as error:
-        sweep("convection-diffusion", param, values, methods, "smoke", out=tmp_path / "out",
-              overrides=overrides, progress=False, device="cpu")
+        sweep(
+            "convection-diffusion",
+            param,
+            values,
+            methods,
+            "smoke",
+            out=tmp_path / "out",
+            overrides=overrides,
+            progress=False,
+            device="cpu",
+        )
     assert message in str(error.value)
     assert not (tmp_path / "out").exists()
 
 
 def test_cli_sweep_bad_input_is_one_line():
     result = subprocess.run(
-        [sys.executable, "-c", "from sciml.cli import main; main()", "sweep",
-         "convection-diffusion", "--param", "beta=10,300", "--methods", "pinn,lpinn"],
-        capture_output=True, text=True, env={**os.environ}, timeout=300,
+        [
+            sys.executable,
+            "-c",
+            "from sciml.cli import main; main()",
+            "sweep",
+            "convection-diffusion",
+            "--param",
+            "beta=10,300",
+            "--methods",
+            "pinn,lpinn",
+        ],
+        capture_output=True,
+        text=True,
+        env={**os.environ},
+        timeout=300,
     )
     assert result.returncode == 2
     assert "Traceback" not in result.stderr

@@ -106,7 +106,8 @@ class DeepONet(nn.Module):
         self.trunk = _mlp([trunk_in, *trunk_layers, features], activation, True)
         self.bias = nn.Parameter(torch.zeros(n_outputs))
         self.register_buffer(
-            "frequencies", 2 * torch.pi * torch.arange(1, harmonics + 1, dtype=torch.float32),
+            "frequencies",
+            2 * torch.pi * torch.arange(1, harmonics + 1, dtype=torch.float32),
             persistent=False,
         )
 

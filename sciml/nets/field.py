@@ -141,8 +141,10 @@ class FieldNet(nn.Module):
                 factor = factor * (xk - self.lower[k]) * (self.upper[k] - xk) / half**2
         values = {n: x[:, k] for k, n in enumerate(self.input_names) if n != "t"}
         base = torch.stack(
-            [torch.as_tensor(f(**values), dtype=x.dtype, device=x.device).expand(len(x))
-             for f in self.initial],
+            [
+                torch.as_tensor(f(**values), dtype=x.dtype, device=x.device).expand(len(x))
+                for f in self.initial
+            ],
             dim=-1,
         )
         return base + factor * out

@@ -18,7 +18,7 @@ def test_convection_diffusion_residual_and_reference_are_exact():
     problem = load_problem("convection-diffusion", overrides={"beta": "7", "nu": "0.3"})
 
     def exact(p):
-        return (torch.sin(p[:, :1] - 7 * p[:, 1:]) * torch.exp(-0.3 * p[:, 1:]))
+        return torch.sin(p[:, :1] - 7 * p[:, 1:]) * torch.exp(-0.3 * p[:, 1:])
 
     points = torch.rand(100, 2, dtype=torch.float64) * torch.tensor([2 * math.pi, 1.0])
     assert residual_of(problem, exact, points).abs().max() < 1e-12
@@ -32,8 +32,9 @@ def test_burgers_reference_grid_starts_from_the_initial_condition():
     problem = load_problem("burgers", overrides={"nx": "64", "nt": "11"})
     reference = problem.reference()
     assert reference.values.shape == (64, 11, 1)
-    np.testing.assert_allclose(reference.values[:, 0, 0], -np.sin(np.pi * reference.axes["x"]),
-                               atol=1e-12)
+    np.testing.assert_allclose(
+        reference.values[:, 0, 0], -np.sin(np.pi * reference.axes["x"]), atol=1e-12
+    )
     np.testing.assert_allclose(reference.values[[0, -1], :, 0], 0.0, atol=1e-8)  # u(+-1, t) = 0
 
 
@@ -64,9 +65,11 @@ def test_navier_stokes_residual_vanishes_on_taylor_green():
 
 
 def test_navier_stokes_reference_starts_from_the_seeded_field():
-    problem = load_problem("navier-stokes", overrides={"resolution": "32", "t_end": "0.1",
-                                                       "nt": "2"}, seed=5)
+    problem = load_problem(
+        "navier-stokes", overrides={"resolution": "32", "t_end": "0.1", "nt": "2"}, seed=5
+    )
     reference = problem.reference()
     assert reference.values.shape == (32, 32, 2, 1)
-    np.testing.assert_allclose(reference.values[:, :, 0, 0],
-                               problem.initial_vorticity().numpy(), atol=1e-12)
+    np.testing.assert_allclose(
+        reference.values[:, :, 0, 0], problem.initial_vorticity().numpy(), atol=1e-12
+    )
