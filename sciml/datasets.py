@@ -10,8 +10,9 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import h5py
 import numpy as np
@@ -21,6 +22,8 @@ from sciml.io import atomic_path
 
 if TYPE_CHECKING:
     from sciml.problems.base import Equation, FieldReference
+
+T = TypeVar("T")
 
 DATASET_FORMAT = "sciml-dataset"
 DATASET_VERSION = 1
@@ -42,25 +45,55 @@ def dataset_identity(problem: Equation) -> dict:
     }
 
 
-def cache_path(problem: Equation) -> Path:
-    identity = json.dumps(dataset_identity(problem), sort_keys=True)
-    digest = hashlib.sha256(identity.encode()).hexdigest()[:12]
-    return data_dir() / f"{problem.name}-{problem.task}-{digest}.h5"
+def cache_path(problem: Equation, identity: dict[str, Any] | None = None) -> Path:
+    """``DATA_DIR/PROBLEM-TASK-DIGEST.h5``, the digest a hash of the identity."""
+    identity = dataset_identity(problem) if identity is None else identity
+    digest = hashlib.sha256(json.dumps(identity, sort_keys=True).encode()).hexdigest()[:12]
+    return data_dir() / f"{problem.name}-{identity['task']}-{digest}.h5"
+
+
+def write_provenance(
+    f: h5py.File, fmt: str, version: int, identity: dict[str, Any], problem: Equation
+) -> None:
+    """The attributes every dataset file starts with: format, versions, identity, parameters."""
+    import sciml
+
+    f.attrs["format"] = fmt
+    f.attrs["format_version"] = version
+    f.attrs["sciml_version"] = sciml.__version__
+    for key in ("problem", "equation", "task", "generator"):
+        f.attrs[key] = identity[key]
+    f.attrs["seed"] = problem.seed
+    f.attrs["parameters"] = json.dumps(problem.params)
+
+
+def cached(
+    path: Path,
+    read: Callable[[Path], T],
+    compute: Callable[[], T],
+    write: Callable[[Path, T], object],
+) -> T:
+    """``read(path)`` if it exists and reads; else ``compute()``, written to ``path`` if possible.
+
+    A corrupt entry is deleted and regenerated; an unwritable cache only costs a recomputation.
+    """
+    if path.exists():
+        try:
+            return read(path)
+        except SciMLError:
+            path.unlink(missing_ok=True)
+    value = compute()
+    try:
+        write(path, value)
+    except (SciMLError, OSError):
+        pass
+    return value
 
 
 def write_field_reference(path: str | os.PathLike, problem: Equation, ref: FieldReference) -> Path:
     """Write ``ref`` with its coordinates, parameters and provenance to ``path`` atomically."""
-    import sciml
-
-    identity = dataset_identity(problem)
     with atomic_path(path) as temporary, h5py.File(temporary, "w") as f:
-        f.attrs["format"] = DATASET_FORMAT
-        f.attrs["format_version"] = DATASET_VERSION
-        f.attrs["sciml_version"] = sciml.__version__
-        for key in ("problem", "equation", "task", "generator"):
-            f.attrs[key] = identity[key]
-        f.attrs["seed"] = problem.seed
-        f.attrs["parameters"] = json.dumps(problem.params)
+        write_provenance(f, DATASET_FORMAT, DATASET_VERSION, dataset_identity(problem), problem)
         f.attrs["inputs"] = json.dumps(list(ref.axes))
         outputs = [problem.outputs[i] for i in problem.reference_outputs]
         f.attrs["outputs"] = json.dumps(outputs)
@@ -91,15 +124,9 @@ def read_field_reference(path: str | os.PathLike) -> FieldReference:
 
 def cached_reference(problem: Equation) -> FieldReference:
     """The problem's reference solution, computed once and cached as HDF5."""
-    path = cache_path(problem)
-    if path.exists():
-        try:
-            return read_field_reference(path)
-        except SciMLError:
-            path.unlink(missing_ok=True)  # a corrupt cache entry is regenerated
-    ref = problem.compute_reference()
-    try:
-        write_field_reference(path, problem, ref)
-    except (SciMLError, OSError):
-        pass  # an unwritable cache only costs a recomputation next time
-    return ref
+    return cached(
+        cache_path(problem),
+        read_field_reference,
+        problem.compute_reference,
+        lambda path, ref: write_field_reference(path, problem, ref),
+    )

@@ -22,7 +22,6 @@ Setups (Li et al., "Fourier Neural Operator for Parametric PDEs", ICLR 2021):
 
 from __future__ import annotations
 
-import hashlib
 import json
 import math
 import os
@@ -36,6 +35,9 @@ import h5py
 import numpy as np
 import torch
 
+from sciml.datasets import cache_path as _cache_path
+from sciml.datasets import cached, write_provenance
+from sciml.datasets import dataset_identity as _field_identity
 from sciml.errors import SciMLError
 from sciml.io import atomic_path
 
@@ -96,19 +98,13 @@ class OperatorDataset:
 
 # -- identity and cache -----------------------------------------------------------------------
 def dataset_identity(problem: Equation) -> dict[str, Any]:
-    from sciml.datasets import dataset_identity as field_identity
-
-    identity = field_identity(problem)
+    identity = _field_identity(problem)
     identity["parameters"] = {k: v for k, v in problem.params.items() if k not in VIEW_PARAMETERS}
     return identity
 
 
 def cache_path(problem: Equation) -> Path:
-    from sciml.datasets import data_dir
-
-    identity = json.dumps(dataset_identity(problem), sort_keys=True)
-    digest = hashlib.sha256(identity.encode()).hexdigest()[:12]
-    return data_dir() / f"{problem.name}-operator-{digest}.h5"
+    return _cache_path(problem, dataset_identity(problem))
 
 
 def cached_operator_dataset(
@@ -117,17 +113,13 @@ def cached_operator_dataset(
     """The problem's dataset at its training resolution: from memory, the HDF5 cache, or solved."""
     path = cache_path(problem)
     dataset = _MEMORY.get(path)
-    if dataset is None and path.exists():
-        try:
-            dataset = read_operator_dataset(path)
-        except SciMLError:
-            path.unlink(missing_ok=True)  # a corrupt cache entry is regenerated
     if dataset is None:
-        dataset = generate(problem)
-        try:
-            write_operator_dataset(path, problem, dataset)
-        except (SciMLError, OSError):
-            pass  # an unwritable cache only costs a regeneration next time
+        dataset = cached(
+            path,
+            read_operator_dataset,
+            lambda: generate(problem),
+            lambda target, data: write_operator_dataset(target, problem, data),
+        )
     _MEMORY.clear()  # keep one dataset in memory
     _MEMORY[path] = dataset
     return dataset.subsample(int(problem.params["resolution"]))
@@ -136,17 +128,8 @@ def cached_operator_dataset(
 def write_operator_dataset(
     path: str | os.PathLike, problem: Equation, dataset: OperatorDataset
 ) -> Path:
-    import sciml
-
-    identity = dataset_identity(problem)
     with atomic_path(path) as temporary, h5py.File(temporary, "w") as f:
-        f.attrs["format"] = OPERATOR_FORMAT
-        f.attrs["format_version"] = OPERATOR_VERSION
-        f.attrs["sciml_version"] = sciml.__version__
-        for key in ("problem", "equation", "task", "generator"):
-            f.attrs[key] = identity[key]
-        f.attrs["seed"] = problem.seed
-        f.attrs["parameters"] = json.dumps(problem.params)
+        write_provenance(f, OPERATOR_FORMAT, OPERATOR_VERSION, dataset_identity(problem), problem)
         for key, value in dataset.attributes.items():
             f.attrs[key] = value if isinstance(value, str) else json.dumps(value)
         coords = f.create_group("coordinates")
