@@ -18,7 +18,7 @@ import torch
 from sciml.errors import SciMLError
 from sciml.problems.base import Equation
 from sciml.registry import Registry
-from sciml.training import TrainResult
+from sciml.training import Phase, Trainer, TrainResult
 
 BUDGETS = ("smoke", "default", "paper")
 
@@ -82,6 +82,31 @@ class Method:
     ) -> TrainResult:
         """Train; ``evaluate()`` scores the current state (for error-vs-time histories)."""
         raise NotImplementedError
+
+    def trainer(
+        self,
+        net: torch.nn.Module,
+        objective: Any,
+        phases: list[Phase],
+        evaluate: Callable[[], dict[str, float]] | None,
+        checkpoint_path: Path | None,
+        progress: bool,
+        eval_every: int | None = None,
+        label: str = "",
+    ) -> Trainer:
+        """The shared training loop with this run's evaluation and checkpoint cadence."""
+        every = int(self.options["eval_every"]) if eval_every is None else eval_every
+        return Trainer(
+            net,
+            objective,
+            phases,
+            evaluate=evaluate,
+            eval_every=every,
+            checkpoint_every=int(self.options["checkpoint_every"]),
+            checkpoint_path=checkpoint_path,
+            progress=progress,
+            description=f"{self.name} {self.problem.name}{label}",
+        )
 
     def network_config(self) -> dict[str, Any]:
         """{"type": registered network name, "kwargs": JSON constructor arguments}."""

@@ -62,7 +62,7 @@ from sciml.methods.base import METHODS, Method
 from sciml.nets.field import ACTIVATIONS
 from sciml.nets.lagrangian import LagrangianNet
 from sciml.problems.base import Equation
-from sciml.training import Phase, Trainer, TrainResult
+from sciml.training import Phase, TrainResult
 
 DIFFUSIONS = ("label", "eulerian")
 SELECTIONS = ("viscous", "entropy")
@@ -218,16 +218,9 @@ class LPINN(Method):
         self.objective = LagrangianObjective(
             self.problem, self.network, self.options, self.speed_scale(), generator
         )
-        trainer = Trainer(
-            self.network,
-            self.objective,
-            self.phases(),
-            evaluate=evaluate,
-            eval_every=int(self.options["eval_every"]),
-            checkpoint_every=int(self.options["checkpoint_every"]),
-            checkpoint_path=checkpoint_dir / "checkpoint.pt" if checkpoint_dir else None,
-            progress=progress,
-            description=f"{self.name} {self.problem.name}",
+        checkpoint = checkpoint_dir / "checkpoint.pt" if checkpoint_dir else None
+        trainer = self.trainer(
+            self.network, self.objective, self.phases(), evaluate, checkpoint, progress
         )
         return trainer.run(resume=resume)
 

@@ -36,7 +36,7 @@ import torch
 from sciml.errors import SciMLError
 from sciml.methods.base import Method
 from sciml.problems.base import Equation
-from sciml.training import Phase, Trainer, TrainResult
+from sciml.training import Phase, TrainResult
 
 OPERATOR_DEFAULTS: dict[str, Any] = {
     "epochs": 100,
@@ -313,16 +313,9 @@ class OperatorMethod(Method):
             step_every=int(o["step_epochs"]) * per_epoch,
         )
         eval_epochs = int(o["eval_every_epochs"]) or max(1, epochs // 10)
-        trainer = Trainer(
-            net,
-            objective,
-            [phase],
-            evaluate=evaluate,
-            eval_every=eval_epochs * per_epoch,
-            checkpoint_every=int(o["checkpoint_every"]),
-            checkpoint_path=checkpoint_dir / "checkpoint.pt" if checkpoint_dir else None,
-            progress=progress,
-            description=f"{self.name} {self.problem.name}",
+        checkpoint = checkpoint_dir / "checkpoint.pt" if checkpoint_dir else None
+        trainer = self.trainer(
+            net, objective, [phase], evaluate, checkpoint, progress, eval_epochs * per_epoch
         )
         self._result = trainer.run(resume=resume)
         net.eval()

@@ -22,7 +22,7 @@ from sciml.methods.base import METHODS, Method
 from sciml.methods.pinn_objective import PINNObjective
 from sciml.nets import WindowedFieldNet
 from sciml.problems.base import Equation
-from sciml.training import Phase, Trainer, TrainResult
+from sciml.training import Phase, TrainResult
 
 EMBEDDINGS = ("none", "periodic", "fourier", "periodic+fourier")
 DTYPES = {"float32": torch.float32, "float64": torch.float64}
@@ -207,21 +207,10 @@ class PINN(Method):
                 causal=self.schedule(),
             )
             self.objectives.append(objective)
-            label = f"{self.name} {self.problem.name}"
-            if len(net.windows) > 1:
-                label += f" window {k + 1}/{len(net.windows)}"
-            trainer = Trainer(
-                subnet,
-                objective,
-                self.phases(),
-                evaluate=evaluate,
-                eval_every=int(self.options["eval_every"]),
-                checkpoint_every=int(self.options["checkpoint_every"]),
-                checkpoint_path=checkpoint_dir / f"checkpoint-window{k}.pt"
-                if checkpoint_dir
-                else None,
-                progress=progress,
-                description=label,
+            label = f" window {k + 1}/{len(net.windows)}" if len(net.windows) > 1 else ""
+            checkpoint = checkpoint_dir / f"checkpoint-window{k}.pt" if checkpoint_dir else None
+            trainer = self.trainer(
+                subnet, objective, self.phases(), evaluate, checkpoint, progress, label=label
             )
             result = trainer.run(resume=resume)
             for entry in result.history:
