@@ -38,9 +38,13 @@ def test_cached_computes_once_and_survives_an_unwritable_cache(tmp_path):
     assert cached(tmp_path / "x.h5", read, compute, fail) == 42
     assert not (tmp_path / "x.h5").exists() and len(calls) == 1
     written = tmp_path / "y.h5"
-    assert (
-        cached(written, lambda p: int(p.read_text()), compute, lambda p, v: p.write_text(str(v)))
-        == 42
-    )
-    assert cached(written, lambda p: int(p.read_text()), compute, lambda p, v: None) == 42
+
+    def read_int(path):
+        return int(path.read_text())
+
+    def write_int(path, value):
+        path.write_text(str(value))
+
+    assert cached(written, read_int, compute, write_int) == 42
+    assert cached(written, read_int, compute, write_int) == 42
     assert len(calls) == 2  # the second call read the file

@@ -40,7 +40,7 @@ class FNO(OperatorMethod):
         "burgers": {"default": {"width": 36}},  # ~193k real parameters
         "navier-stokes": {
             "smoke": {"width": 8, "n_modes": 8},
-            "default": {"width": 16, "n_modes": 16},  # ~151k parameters
+            "default": {"width": 16, "n_modes": 16},  # ~299k real parameters
             "paper": {"width": 20, "n_modes": 24, "epochs": 500},
         },
     }
