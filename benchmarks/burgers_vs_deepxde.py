@@ -17,7 +17,7 @@ import numpy as np
 import torch
 
 import sciml
-from sciml.metrics import relative_l2
+from sciml.core.metrics import relative_l2
 from sciml.problems import load_problem
 
 

@@ -7,8 +7,8 @@ surrogate file), :func:`compare`; the ``sciml`` command wraps the same operation
 __version__ = "0.1.0"
 
 from sciml.api import compare, evaluate_file, solve  # noqa: E402
-from sciml.errors import DivergenceError, SciMLError, SurrogateFormatError  # noqa: E402
-from sciml.surrogate import Surrogate, load  # noqa: E402
+from sciml.core.errors import DivergenceError, SciMLError, SurrogateFormatError  # noqa: E402
+from sciml.core.surrogate import Surrogate, load  # noqa: E402
 from sciml.sweep import sweep  # noqa: E402
 
 __all__ = [

@@ -13,13 +13,13 @@ import numpy as np
 import torch
 
 import sciml
-from sciml.errors import SciMLError
-from sciml.evaluation import evaluate
-from sciml.io import ensure_directory, write_json
+from sciml.core.errors import SciMLError
+from sciml.tasks.evaluation import evaluate
+from sciml.core.io import ensure_directory, write_json
 from sciml.methods import METHODS, Method
 from sciml.problems.base import Equation, load_problem
 from sciml.problems.spec import load_spec
-from sciml.surrogate import Surrogate, load
+from sciml.core.surrogate import Surrogate, load
 
 DEVICES = ("auto", "cpu", "cuda")
 
@@ -124,7 +124,7 @@ def solve(
     metrics["history"] = result.history
     surrogate.metrics = metrics
     if out_dir is not None:
-        from sciml.plotting import plot_solution
+        from sciml.tasks.figures import plot_solution
 
         surrogate.save(out_dir / "model.h5")
         write_json(out_dir / "metrics.json", metrics)
@@ -209,7 +209,7 @@ def compare(
     progress: bool = True,
 ) -> list[dict[str, Any]]:
     """Run each method on the same problem and seed; write the figure, table and metrics."""
-    from sciml.plotting import plot_comparison
+    from sciml.tasks.figures import plot_comparison
 
     for name in methods:
         METHODS.get(name)
@@ -228,7 +228,7 @@ def compare(
 
 
 def write_comparison_table(path: Path, problem: Equation, rows: list[dict[str, Any]]) -> None:
-    from sciml.io import atomic_path
+    from sciml.core.io import atomic_path
 
     lines = [
         f"# {problem.spec.title}: method comparison",
@@ -275,11 +275,11 @@ def write_dataset(
     out: str | Path | None = None,
 ) -> Path:
     """Solve the reference and write it as HDF5 (the cache path unless ``out`` is given)."""
-    from sciml.datasets import cache_path, write_field_reference
+    from sciml.data.cache import cache_path, write_field_reference
 
     the_problem = load_problem(problem, task, overrides, seed)
     if the_problem.task == "operator":
-        from sciml import operator_data
+        from sciml.data import operator as operator_data
 
         dataset = the_problem.operator_dataset()  # generated and cached at the stored resolution
         path = operator_data.cache_path(the_problem)

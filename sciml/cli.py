@@ -12,7 +12,7 @@ from typing import Annotated, Any
 
 import typer
 
-from sciml.errors import SciMLError
+from sciml.core.errors import SciMLError
 
 app = typer.Typer(
     help="Scientific machine learning: PINNs, neural operators and dynamics models, "

@@ -18,8 +18,8 @@ from typing import Any
 
 import torch
 
-from sciml.errors import SciMLError
-from sciml.io import atomic_path, ensure_directory, write_json
+from sciml.core.errors import SciMLError
+from sciml.core.io import atomic_path, ensure_directory, write_json
 
 NUMERIC_TYPES = ("float", "int")
 

@@ -73,7 +73,7 @@ def test_compare_writes_figure_table_and_metrics(tmp_path):
 
 
 def test_resume_after_interruption_matches_an_uninterrupted_run(tmp_path, monkeypatch):
-    from sciml.training import Trainer
+    from sciml.core.training import Trainer
 
     options = {"adam_steps": "40", "lbfgs_steps": "20", "checkpoint_every": "10"}
     _, straight = sciml.solve(

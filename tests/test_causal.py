@@ -2,7 +2,7 @@ import math
 
 import torch
 
-from sciml.causal import EpsilonSchedule, causal_weights
+from sciml.methods.pinn.causal import EpsilonSchedule, causal_weights
 
 
 def test_causal_weights_by_hand():

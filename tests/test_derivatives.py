@@ -1,6 +1,6 @@
 import torch
 
-from sciml.derivatives import Fields
+from sciml.core.derivatives import Fields
 
 
 def net(points):

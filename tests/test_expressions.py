@@ -2,8 +2,8 @@ import numpy as np
 import pytest
 import torch
 
-from sciml.errors import SciMLError
-from sciml.expressions import Expression
+from sciml.core.errors import SciMLError
+from sciml.core.expressions import Expression
 
 
 def test_formula_evaluates_on_numpy_and_torch_alike():

@@ -8,7 +8,7 @@ import pytest
 import torch
 
 from sciml.api import write_dataset
-from sciml.errors import SciMLError
+from sciml.core.errors import SciMLError
 from sciml.problems.base import load_problem
 from sciml.reference.burgers_spectral import solve_burgers_periodic
 from sciml.reference.grf import grf_1d, grf_2d

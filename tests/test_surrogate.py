@@ -8,7 +8,7 @@ import sciml
 from sciml.api import _surrogate
 from sciml.methods import METHODS
 from sciml.problems import load_problem
-from sciml.surrogate import FORMAT_VERSION
+from sciml.core.surrogate import FORMAT_VERSION
 
 
 @pytest.fixture

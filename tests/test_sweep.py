@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from sciml.errors import SciMLError
+from sciml.core.errors import SciMLError
 from sciml.sweep import parse_param, sweep
 
 TINY = {"adam_steps": "20", "lbfgs_steps": "10"}

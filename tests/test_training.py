@@ -1,7 +1,7 @@
 import torch
 from torch import nn
 
-from sciml.training import Phase, Trainer
+from sciml.core.training import Phase, Trainer
 
 
 class Quadratic:

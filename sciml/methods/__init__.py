@@ -1,14 +1,6 @@
-"""Methods, one module each, registered in ``METHODS`` by name."""
+"""Methods, grouped by family, each one module with a class registered in ``METHODS`` by name."""
 
-from sciml.methods import (  # noqa: F401  # noqa: F401  (neural operators)
-    causal_pinn,
-    deeponet,
-    dymixop,
-    fno,
-    lpinn,  # noqa: F401
-    mgno,
-    pinn,
-)
+from sciml.methods import operators, pinn  # noqa: F401  (each family registers its methods)
 from sciml.methods.base import METHODS, Method
 
 __all__ = ["METHODS", "Method"]

@@ -15,10 +15,10 @@ from typing import Any, ClassVar
 import numpy as np
 import torch
 
-from sciml.errors import SciMLError
+from sciml.core.errors import SciMLError
 from sciml.problems.base import Equation
-from sciml.registry import Registry
-from sciml.training import Phase, Trainer, TrainResult
+from sciml.core.registry import Registry
+from sciml.core.training import Phase, Trainer, TrainResult
 
 BUDGETS = ("smoke", "default", "paper")
 

@@ -6,7 +6,7 @@ from sciml.nets.field import FieldNet, WindowedFieldNet
 from sciml.nets.fno import FNONet
 from sciml.nets.lagrangian import LagrangianNet
 from sciml.nets.mgno import MgNO
-from sciml.registry import Registry
+from sciml.core.registry import Registry
 
 NETWORKS: Registry = Registry("network")
 NETWORKS.register("FieldNet")(FieldNet)

@@ -63,7 +63,7 @@ class FieldNet(nn.Module):
         self.time_index = self.input_names.index("t") if "t" in self.input_names else -1
         self.initial = None
         if initial is not None:
-            from sciml.expressions import Expression
+            from sciml.core.expressions import Expression
 
             space = tuple(n for n in self.input_names if n != "t")
             self.initial = [Expression(text, space) for text in initial]

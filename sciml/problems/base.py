@@ -1,7 +1,7 @@
 """The equation side of a problem: physics in code, parameters from the problem file.
 
 An :class:`Equation` subclass holds one PDE or ODE family: its variables, its residual written
-through :class:`sciml.derivatives.Fields`, its initial and boundary data, and its trusted reference
+through :class:`sciml.core.derivatives.Fields`, its initial and boundary data, and its trusted reference
 solver. Register it with ``@EQUATIONS.register("name")`` and describe instances in
 ``problems/NAME.toml``; :func:`load_problem` joins the two.
 """
@@ -14,10 +14,10 @@ from typing import Any, ClassVar
 import numpy as np
 import torch
 
-from sciml.derivatives import Fields
-from sciml.errors import SciMLError
+from sciml.core.derivatives import Fields
+from sciml.core.errors import SciMLError
 from sciml.problems.spec import ProblemSpec, load_spec
-from sciml.registry import Registry
+from sciml.core.registry import Registry
 
 TASKS = ("field", "operator", "dynamics", "regression")
 
@@ -122,7 +122,7 @@ class Equation:
 
     def reference(self) -> FieldReference:
         """The trusted reference solution on the evaluation grid (cached on disk)."""
-        from sciml.datasets import cached_reference
+        from sciml.data.cache import cached_reference
 
         return cached_reference(self)
 

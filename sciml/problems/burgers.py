@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from sciml.derivatives import Fields
+from sciml.core.derivatives import Fields
 from sciml.problems.base import EQUATIONS, Equation, FieldReference
 
 
@@ -74,7 +74,7 @@ class Burgers(Equation):
 
     # -- operator task --------------------------------------------------------------------
     def operator_dataset(self):
-        """Train/test pairs for the operator task (:mod:`sciml.operator_data`), cached as HDF5."""
-        from sciml.operator_data import burgers_operator_data, cached_operator_dataset
+        """Train/test pairs for the operator task (:mod:`sciml.data.operator`), cached as HDF5."""
+        from sciml.data.operator import burgers_operator_data, cached_operator_dataset
 
         return cached_operator_dataset(self, burgers_operator_data)

@@ -13,8 +13,8 @@ import math
 import numpy as np
 import torch
 
-from sciml.derivatives import Fields
-from sciml.expressions import Expression
+from sciml.core.derivatives import Fields
+from sciml.core.expressions import Expression
 from sciml.problems.base import EQUATIONS, Equation, FieldReference
 
 TWO_PI = 2.0 * math.pi

@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from sciml.derivatives import Fields
+from sciml.core.derivatives import Fields
 from sciml.problems.base import EQUATIONS, Equation, FieldReference
 
 

@@ -18,7 +18,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from sciml.derivatives import Fields
+from sciml.core.derivatives import Fields
 from sciml.problems.base import EQUATIONS, Equation, FieldReference
 
 
@@ -91,7 +91,7 @@ class NavierStokes(Equation):
 
     # -- operator task --------------------------------------------------------------------
     def operator_dataset(self):
-        """Train/test pairs for the operator task (:mod:`sciml.operator_data`), cached as HDF5."""
-        from sciml.operator_data import cached_operator_dataset, navier_stokes_operator_data
+        """Train/test pairs for the operator task (:mod:`sciml.data.operator`), cached as HDF5."""
+        from sciml.data.operator import cached_operator_dataset, navier_stokes_operator_data
 
         return cached_operator_dataset(self, navier_stokes_operator_data)

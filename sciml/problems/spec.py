@@ -26,8 +26,8 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from sciml.errors import SciMLError
-from sciml.expressions import Expression
+from sciml.core.errors import SciMLError
+from sciml.core.expressions import Expression
 
 if sys.version_info >= (3, 11):
     import tomllib

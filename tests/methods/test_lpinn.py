@@ -8,8 +8,8 @@ import torch
 from torch import nn
 
 import sciml
-from sciml.errors import SciMLError
-from sciml.methods.lpinn import eulerian_prediction, lagrangian_to_eulerian
+from sciml.core.errors import SciMLError
+from sciml.methods.pinn.lpinn import eulerian_prediction, lagrangian_to_eulerian
 
 TWO_PI = 2 * math.pi
 

@@ -7,7 +7,7 @@ import pytest
 import torch
 
 import sciml
-from sciml.errors import SciMLError
+from sciml.core.errors import SciMLError
 from sciml.problems.base import load_problem
 
 OPERATORS = ["deeponet", "fno", "mgno", "dymixop"]
@@ -25,7 +25,7 @@ def one_thread():
 
 def _test_inputs(problem, overrides):
     sizes = {k: v for k, v in overrides.items() if k in ("n_train", "n_test", "resolution")}
-    from sciml.methods.operator_base import DATA_SIZES
+    from sciml.methods.operators.base import DATA_SIZES
 
     params = {**DATA_SIZES[problem]["smoke"], **sizes}
     return load_problem(problem, "operator", params).operator_dataset().test_inputs
@@ -127,7 +127,7 @@ def test_compare_writes_the_operator_table(tmp_path):
 
 
 def test_interrupted_operator_training_resumes_to_the_same_result(tmp_path, monkeypatch):
-    from sciml.training import Trainer
+    from sciml.core.training import Trainer
 
     options = {**BURGERS, "batch_size": "4", "checkpoint_every": "5"}  # 6 batches per epoch
 

@@ -5,7 +5,7 @@ import math
 import numpy as np
 import torch
 
-from sciml.derivatives import Fields
+from sciml.core.derivatives import Fields
 from sciml.problems import load_problem
 
 

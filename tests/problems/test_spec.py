@@ -1,6 +1,6 @@
 import pytest
 
-from sciml.errors import SciMLError
+from sciml.core.errors import SciMLError
 from sciml.problems import load_problem
 from sciml.problems.spec import builtin_problem_names, load_spec
 

@@ -1,7 +1,7 @@
 """What the neural-operator methods share: device-resident data, minibatches, loss, predict.
 
 An operator method learns a map between functions sampled on a grid from the problem's
-:meth:`operator_dataset` (``sciml.operator_data``). Subclasses give the network
+:meth:`operator_dataset` (``sciml.data.operator``). Subclasses give the network
 (:meth:`network_config`) and how it maps one model-layout batch (:meth:`step`); this module does
 the rest, the same way for all of them:
 
@@ -10,7 +10,7 @@ the rest, the same way for all of them:
   ``torch.Generator`` (no per-sample Python work, no DataLoader);
 * the loss is the mean relative L2 error per sample, ``||G(u) - y|| / ||y||`` (FNO's ``LpLoss``);
 * Adam with a cosine (or step, or constant) learning-rate schedule, one
-  :class:`~sciml.training.Trainer` step per minibatch; the NaN guard, progress bar, evaluation
+  :class:`~sciml.core.training.Trainer` step per minibatch; the NaN guard, progress bar, evaluation
   history and checkpoints come from it;
 * inputs and outputs are standardised by scalar statistics of the training set (saved in the
   surrogate's ``/arrays``), which keeps resolution independence;
@@ -33,10 +33,10 @@ from typing import Any, ClassVar
 import numpy as np
 import torch
 
-from sciml.errors import SciMLError
+from sciml.core.errors import SciMLError
 from sciml.methods.base import Method
 from sciml.problems.base import Equation
-from sciml.training import Phase, TrainResult
+from sciml.core.training import Phase, TrainResult
 
 OPERATOR_DEFAULTS: dict[str, Any] = {
     "epochs": 100,

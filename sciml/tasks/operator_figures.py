@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 
-from sciml.plotting import _save, plt
+from sciml.tasks.figures import _save, plt
 from sciml.problems.base import Equation
 
 N_SAMPLES = 3

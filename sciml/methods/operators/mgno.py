@@ -6,7 +6,7 @@ V-cycle over ``n_levels`` grids (learned 3-tap / 3x3 smoothers, stride-2 restric
 prolongations; :class:`sciml.nets.mgno.MgNO`). No lifting or projection besides a final 1x1
 convolution. Periodic problems use circular padding. For time-dependent problems the last
 ``t_in`` snapshots are the input channels and the model is rolled out autoregressively
-(:mod:`sciml.methods.operator_base`).
+(:mod:`sciml.methods.operators.base`).
 
 Resolution: the smoothers are fixed-size stencils whose meaning is tied to the training grid
 spacing, so ``predict`` accepts the training grid only and names the expected size otherwise.
@@ -17,7 +17,7 @@ from __future__ import annotations
 from typing import Any
 
 from sciml.methods.base import METHODS
-from sciml.methods.operator_base import OPERATOR_DEFAULTS, OperatorMethod
+from sciml.methods.operators.base import OPERATOR_DEFAULTS, OperatorMethod
 
 
 @METHODS.register("mgno")

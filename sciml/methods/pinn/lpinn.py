@@ -56,13 +56,13 @@ from typing import Any
 import numpy as np
 import torch
 
-from sciml.derivatives import Fields
-from sciml.errors import SciMLError
+from sciml.core.derivatives import Fields
+from sciml.core.errors import SciMLError
 from sciml.methods.base import METHODS, Method
 from sciml.nets.field import ACTIVATIONS
 from sciml.nets.lagrangian import LagrangianNet
 from sciml.problems.base import Equation
-from sciml.training import Phase, TrainResult
+from sciml.core.training import Phase, TrainResult
 
 DIFFUSIONS = ("label", "eulerian")
 SELECTIONS = ("viscous", "entropy")

@@ -17,8 +17,8 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import h5py
 import numpy as np
 
-from sciml.errors import SciMLError
-from sciml.io import atomic_path
+from sciml.core.errors import SciMLError
+from sciml.core.io import atomic_path
 
 if TYPE_CHECKING:
     from sciml.problems.base import Equation, FieldReference

@@ -23,8 +23,8 @@ from typing import Any, Protocol
 import torch
 from torch import nn
 
-from sciml.errors import SciMLError
-from sciml.io import atomic_path
+from sciml.core.errors import SciMLError
+from sciml.core.io import atomic_path
 
 LBFGS_ITERATIONS_PER_STEP = 10
 

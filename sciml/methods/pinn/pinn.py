@@ -2,7 +2,7 @@
 neural networks", J. Comput. Phys. 378, 2019).
 
 An MLP u_theta(x, t) (tanh) minimises the mean squared PDE residual at random collocation points
-plus the initial- and boundary-condition misfits (:mod:`sciml.methods.pinn_objective`), first with
+plus the initial- and boundary-condition misfits (:mod:`sciml.methods.pinn.objective`), first with
 Adam (collocation points resampled every step), then with L-BFGS on a fixed set. Optional input
 embeddings: ``embedding=periodic`` (exact periodicity in periodic inputs) or ``fourier`` (random
 Fourier features). ``windows > 1`` marches in time: window k starts from window k-1's prediction.
@@ -17,12 +17,12 @@ from typing import Any
 import numpy as np
 import torch
 
-from sciml.causal import EpsilonSchedule
+from sciml.methods.pinn.causal import EpsilonSchedule
 from sciml.methods.base import METHODS, Method
-from sciml.methods.pinn_objective import PINNObjective
+from sciml.methods.pinn.objective import PINNObjective
 from sciml.nets import WindowedFieldNet
 from sciml.problems.base import Equation
-from sciml.training import Phase, TrainResult
+from sciml.core.training import Phase, TrainResult
 
 EMBEDDINGS = ("none", "periodic", "fourier", "periodic+fourier")
 DTYPES = {"float32": torch.float32, "float64": torch.float64}
@@ -92,7 +92,7 @@ class PINN(Method):
     ) -> None:
         super().__init__(problem, budget, options, device, seed)
         if self.options["embedding"] not in EMBEDDINGS:
-            from sciml.errors import SciMLError
+            from sciml.core.errors import SciMLError
 
             raise SciMLError(
                 f"invalid value {self.options['embedding']!r} for option embedding; "
@@ -105,7 +105,7 @@ class PINN(Method):
         if self.hard_constraints and not applicable and "hard_constraints" not in (options or {}):
             self.hard_constraints = False  # a default that this problem cannot use
         if self.hard_constraints and not applicable:
-            from sciml.errors import SciMLError
+            from sciml.core.errors import SciMLError
 
             raise SciMLError(
                 "hard_constraints=true needs one time window and an initial condition given by a "

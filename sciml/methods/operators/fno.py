@@ -11,7 +11,7 @@ last ``t_in`` snapshots as channels (``fourier_2d_time.py``). The `default` budg
 network to parameter counts comparable with the other operator methods (complex weights counted
 as two real numbers): Burgers width 36 (193k), Navier-Stokes width 16 with 8 modes per axis
 (299k). Trained by
-:mod:`sciml.methods.operator_base` (relative L2 loss, Adam, weight decay 1e-4).
+:mod:`sciml.methods.operators.base` (relative L2 loss, Adam, weight decay 1e-4).
 
 Resolution: the spectral weights act on Fourier modes, so a trained model predicts on any grid of
 the same domain (zero-shot super-resolution); ``predict`` accepts other resolutions.
@@ -22,7 +22,7 @@ from __future__ import annotations
 from typing import Any
 
 from sciml.methods.base import METHODS
-from sciml.methods.operator_base import OPERATOR_DEFAULTS, OperatorMethod
+from sciml.methods.operators.base import OPERATOR_DEFAULTS, OperatorMethod
 
 
 @METHODS.register("fno")

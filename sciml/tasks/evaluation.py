@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from sciml.metrics import batched_relative_l2, relative_l2
+from sciml.core.metrics import batched_relative_l2, relative_l2
 from sciml.problems.base import Equation
 
 

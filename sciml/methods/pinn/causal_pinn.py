@@ -33,9 +33,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from sciml.causal import EpsilonSchedule
+from sciml.methods.pinn.causal import EpsilonSchedule
 from sciml.methods.base import METHODS
-from sciml.methods.pinn import PINN, default_windows
+from sciml.methods.pinn.pinn import PINN, default_windows
 from sciml.problems.base import Equation
 
 

@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from sciml.errors import SciMLError
+from sciml.core.errors import SciMLError
 
 
 def ensure_directory(path: str | os.PathLike) -> Path:

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from typing import Generic, TypeVar
 
-from sciml.errors import SciMLError
+from sciml.core.errors import SciMLError
 
 T = TypeVar("T")
 

@@ -4,7 +4,7 @@
         + lambda_bc mean_b |B[u](x_b, t_b)|^2,
 
 with residuals divided by the problem's output scale. With causal weighting the
-residual term becomes mean_i w_i L_i over time chunks (:mod:`sciml.causal`).
+residual term becomes mean_i w_i L_i over time chunks (:mod:`sciml.methods.pinn.causal`).
 """
 
 from __future__ import annotations
@@ -14,10 +14,10 @@ from typing import Any
 import torch
 from torch import nn
 
-from sciml.causal import EpsilonSchedule, causal_weights
-from sciml.derivatives import Fields
+from sciml.methods.pinn.causal import EpsilonSchedule, causal_weights
+from sciml.core.derivatives import Fields
 from sciml.problems.base import Equation
-from sciml.training import Phase
+from sciml.core.training import Phase
 
 
 class PINNObjective:

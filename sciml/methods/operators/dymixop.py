@@ -7,7 +7,7 @@ Lift and reduce to a latent field, ``n_layers`` LGM layers ``M(c) = K(c) + D(c) 
 dynamics-informed gated connection, then the inverse reduction and lift
 (:class:`sciml.nets.dymixop.DyMixOp`). Time-dependent problems are autoregressive: the last
 ``t_in`` snapshots in, the next one out, rolled out over the prediction window
-(:mod:`sciml.methods.operator_base`).
+(:mod:`sciml.methods.operators.base`).
 
 Resolution: the global branch acts on Fourier modes and the local stencils are few taps, so
 ``predict`` accepts other grids of the same domain (the paper's zero-shot setting); accuracy off
@@ -19,7 +19,7 @@ from __future__ import annotations
 from typing import Any
 
 from sciml.methods.base import METHODS
-from sciml.methods.operator_base import OPERATOR_DEFAULTS, OperatorMethod
+from sciml.methods.operators.base import OPERATOR_DEFAULTS, OperatorMethod
 
 
 @METHODS.register("dymixop")

@@ -35,11 +35,11 @@ import h5py
 import numpy as np
 import torch
 
-from sciml.datasets import cache_path as _cache_path
-from sciml.datasets import cached, write_provenance
-from sciml.datasets import dataset_identity as _field_identity
-from sciml.errors import SciMLError
-from sciml.io import atomic_path
+from sciml.data.cache import cache_path as _cache_path
+from sciml.data.cache import cached, write_provenance
+from sciml.data.cache import dataset_identity as _field_identity
+from sciml.core.errors import SciMLError
+from sciml.core.io import atomic_path
 
 if TYPE_CHECKING:
     from sciml.problems.base import Equation
@@ -239,7 +239,7 @@ def burgers_operator_data(problem: Equation) -> OperatorDataset:
         "solver": "Fourier pseudo-spectral, 2/3 dealiasing, ETDRK4, torch FFTs (sciml.reference."
         "burgers_spectral.solve_burgers_periodic)",
         "points": n,
-        "time_step": "sciml.operator_data.burgers_time_step",
+        "time_step": "sciml.data.operator.burgers_time_step",
         "input_field": "GRF N(0, 625 (-d_xx + 25)^-2) on [0, 1) periodic",
     }
     return OperatorDataset(

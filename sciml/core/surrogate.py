@@ -20,8 +20,8 @@ import numpy as np
 import torch
 from torch import nn
 
-from sciml.errors import SurrogateFormatError
-from sciml.io import atomic_path
+from sciml.core.errors import SurrogateFormatError
+from sciml.core.io import atomic_path
 
 FORMAT = "sciml-surrogate"
 FORMAT_VERSION = 1

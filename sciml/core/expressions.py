@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from sciml.errors import SciMLError
+from sciml.core.errors import SciMLError
 
 _FUNCTIONS = ("sin", "cos", "tan", "exp", "log", "sqrt", "tanh", "sinh", "cosh", "abs")
 _CONSTANTS = {"pi": math.pi, "e": math.e}

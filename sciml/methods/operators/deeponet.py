@@ -8,7 +8,7 @@ are evaluated at once in the Cartesian-product form (:class:`sciml.nets.deeponet
 POD-DeepONet replaces the trunk by the leading POD modes of the (standardised) training outputs
 (:class:`sciml.nets.deeponet.PODDeepONet`). For time-dependent problems the branch reads the
 last ``t_in`` snapshots and the model is rolled out one snapshot at a time
-(:mod:`sciml.methods.operator_base`); the branch's first layer then has ``t_in H W`` inputs
+(:mod:`sciml.methods.operators.base`); the branch's first layer then has ``t_in H W`` inputs
 (Lu et al. 2022 use a CNN branch there; this is the plain MLP of the original paper).
 
 Resolution: the trunk takes any query points, so ``predict`` accepts input functions on another
@@ -23,9 +23,9 @@ from typing import Any
 
 import torch
 
-from sciml.errors import SciMLError
+from sciml.core.errors import SciMLError
 from sciml.methods.base import METHODS
-from sciml.methods.operator_base import OPERATOR_DEFAULTS, OperatorMethod, grid_points
+from sciml.methods.operators.base import OPERATOR_DEFAULTS, OperatorMethod, grid_points
 from sciml.nets.deeponet import ACTIVATIONS, PODDeepONet, pod_basis
 
 

@@ -15,7 +15,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
-from sciml.io import atomic_path  # noqa: E402
+from sciml.core.io import atomic_path  # noqa: E402
 from sciml.problems.base import Equation  # noqa: E402
 
 
@@ -71,7 +71,7 @@ def _save(fig: plt.Figure, path: str | os.PathLike) -> None:
 
 def plot_solution(surrogate: Any, problem: Equation, path: str | os.PathLike) -> None:
     if problem.task == "operator":
-        from sciml.plotting_operator import plot_operator_solution
+        from sciml.tasks.operator_figures import plot_operator_solution
 
         return plot_operator_solution(surrogate, problem, path)
     grid, prediction, truth = field_panels(surrogate, problem)
@@ -89,7 +89,7 @@ def plot_comparison(
 ) -> None:
     """One row per method (prediction, reference, error) and a row of error-vs-time curves."""
     if problem.task == "operator":
-        from sciml.plotting_operator import plot_operator_comparison
+        from sciml.tasks.operator_figures import plot_operator_comparison
 
         return plot_operator_comparison(runs, problem, path)
     n = len(runs)

@@ -1,0 +1,1 @@
+"""Datasets on disk: the HDF5 cache with provenance, field references, operator pairs."""

@@ -1,0 +1,1 @@
+"""Task kinds (field, operator, dynamics, regression): data, evaluation, figures, tables."""
