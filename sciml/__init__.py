@@ -1,18 +1,16 @@
 """sciml: PINNs, neural operators and dynamics models, scored against trusted reference solvers.
 
 Main entry points: :func:`solve` (train and score a method on a problem), :func:`load` (read a
-surrogate file), :func:`compare`; the ``sciml`` command wraps the same operations.
+surrogate file), :func:`compare`, :func:`sweep`; the ``sciml`` command wraps the same operations.
 """
 
-__version__ = "0.1.0"
-
-from sciml.api import compare, evaluate_file, solve  # noqa: E402
-from sciml.core.errors import DivergenceError, SciMLError, SurrogateFormatError  # noqa: E402
-from sciml.core.surrogate import Surrogate, load  # noqa: E402
-from sciml.sweep import sweep  # noqa: E402
+from sciml.api import compare, evaluate_file, load, solve
+from sciml.core.errors import SciMLError, SurrogateFormatError
+from sciml.core.surrogate import Surrogate
+from sciml.core.version import __version__
+from sciml.sweep import sweep
 
 __all__ = [
-    "DivergenceError",
     "SciMLError",
     "Surrogate",
     "SurrogateFormatError",

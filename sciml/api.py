@@ -1,43 +1,51 @@
-"""The operations behind the CLI: ``solve``, ``compare``, ``evaluate_file``, ``write_dataset``.
+"""The operations behind the CLI: ``solve``, ``compare``, ``load``, ``evaluate_file``,
+``write_dataset``.
 
-``sciml.solve(problem, method, ...)`` is exactly ``sciml solve PROBLEM --method METHOD ...``.
+``sciml.solve(problem, method, ...)`` is exactly ``sciml solve PROBLEM --method METHOD ...``. Here
+a problem and a method meet: the problem's task (``sciml.tasks``) prepares the data, scores the
+surrogate, draws the figures and checks the surrogate's inputs; the method trains. Whether they fit
+is checked in one place, :func:`plan`.
 """
 
 from __future__ import annotations
 
+import math
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import torch
 
-import sciml
+from sciml.core.device import resolve_device
 from sciml.core.errors import SciMLError
-from sciml.tasks.evaluation import evaluate
-from sciml.core.io import ensure_directory, write_json
+from sciml.core.io import atomic_path, ensure_directory, write_json
+from sciml.core.surrogate import Surrogate, read_surrogate
+from sciml.core.training import Evaluator
+from sciml.core.version import __version__
 from sciml.methods import METHODS, Method
-from sciml.problems.base import Equation, load_problem
-from sciml.problems.spec import load_spec
-from sciml.core.surrogate import Surrogate, load
-
-DEVICES = ("auto", "cpu", "cuda")
-
-
-def resolve_device(device: str) -> torch.device:
-    if device not in DEVICES:
-        raise SciMLError(f"unknown device {device!r}; choices: {', '.join(DEVICES)}")
-    if device == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    if device == "cuda" and not torch.cuda.is_available():
-        raise SciMLError("--device cuda was requested but no CUDA device is available; use cpu")
-    return torch.device(device)
+from sciml.nets import NETWORKS
+from sciml.problems.base import CAPABILITIES, EQUATIONS, Equation, load_problem
+from sciml.problems.spec import BUDGETS, ProblemSpec, load_spec
+from sciml.tasks import TASKS, Task
 
 
-def _split_overrides(
-    problem: str, method_cls: type[Method], overrides: dict[str, Any]
-) -> tuple[str, dict[str, Any], dict[str, Any]]:
-    """Pick the task and split ``--set`` values into problem parameters and method options."""
+@dataclass(frozen=True)
+class Plan:
+    """A problem and a method that fit: the task, and ``--set`` values split between them."""
+
+    spec: ProblemSpec
+    method: type[Method]
+    task: str
+    problem_values: dict[str, Any]
+    method_values: dict[str, Any]
+
+
+def plan(problem: str, method: str, overrides: dict[str, Any] | None = None) -> Plan:
+    """Check that ``method`` can solve ``problem`` (task kind and capabilities) and split the
+    ``--set`` values; every mismatch is one line naming both sides."""
+    method_cls = METHODS.get(method)
     spec = load_spec(problem)
     tasks = [t for t in method_cls.tasks if t in spec.tasks]
     if not tasks:
@@ -46,25 +54,35 @@ def _split_overrides(
             f"{spec.name} has {'/'.join(spec.tasks)}"
         )
     task = tasks[0]
+    provides = EQUATIONS.get(spec.equation).provides
+    missing = sorted(method_cls.needs - provides)
+    if missing:
+        raise SciMLError(
+            f"method {method_cls.name} needs {', '.join(missing)} "
+            f"({'; '.join(CAPABILITIES[m] for m in missing)}); problem {spec.name} provides "
+            f"{', '.join(sorted(provides)) or 'nothing'}"
+        )
     parameters = spec.task_parameters(task)
+    options = method_cls.option_specs()
     problem_values, method_values = {}, {}
-    for key, value in overrides.items():
+    for key, value in (overrides or {}).items():
         if key in parameters:
             problem_values[key] = value
-        elif key in method_cls.defaults:
+        elif key in options:
             method_values[key] = value
         else:
             raise SciMLError(
                 f"unknown --set key {key!r}; problem {spec.name} parameters: "
-                f"{', '.join(parameters)}; method {method_cls.name} options: "
-                f"{', '.join(method_cls.defaults)}"
+                f"{', '.join(parameters) or 'none'}; method {method_cls.name} options: "
+                f"{', '.join(options)}"
             )
-    return task, problem_values, method_values
+    return Plan(spec, method_cls, task, problem_values, method_values)
 
 
 def solve(
     problem: str,
     method: str,
+    *,
     budget: str = "default",
     seed: int = 0,
     device: str = "auto",
@@ -75,45 +93,52 @@ def solve(
 ) -> tuple[Surrogate, dict[str, Any]]:
     """Train ``method`` on ``problem`` and score it against the reference solver.
 
-    **Main arguments:** ``problem`` is a registered name or a problem file; ``overrides`` maps
-    problem parameters or method options to values (strings are parsed and range-checked).
-    **Returns:** the surrogate and its metrics. With ``out``, also writes ``model.h5``,
-    ``metrics.json`` and ``solution.png`` there (and checkpoints, for ``resume``).
+    **Main arguments:** ``problem`` is a registered name or a problem file (TOML, or CSV for a
+    regression); ``overrides`` maps problem parameters or method options to values (strings are
+    parsed, every value is checked). **Returns:** the surrogate and its metrics. With ``out``,
+    also writes ``model.h5``, ``metrics.json`` and ``solution.png`` there (and checkpoints, for
+    ``resume``).
     """
-    method_cls = METHODS.get(method)
-    task, problem_values, method_values = _split_overrides(problem, method_cls, overrides or {})
-    spec = load_spec(problem)
-    sizes = method_cls.problem_defaults(spec.equation, budget)  # e.g. smaller data at smoke
-    known = spec.task_parameters(task)
-    problem_values = {**{k: v for k, v in sizes.items() if k in known}, **problem_values}
-    the_problem = load_problem(problem, task, problem_values, seed)
+    if budget not in BUDGETS:
+        raise SciMLError(f"unknown budget {budget!r}; choices: {', '.join(BUDGETS)}")
+    run = plan(problem, method, overrides)
+    sizes = run.spec.budget_parameters(run.task, budget)  # e.g. smaller data at smoke
+    the_problem = load_problem(problem, run.task, {**sizes, **run.problem_values}, seed)
     torch_device = resolve_device(device)
     out_dir = ensure_directory(out) if out is not None else None
     torch.manual_seed(seed)
     np.random.seed(seed % 2**32)
-    runner = method_cls(the_problem, budget, method_values, torch_device, seed)
+    runner = run.method(
+        the_problem, budget=budget, options=run.method_values, device=torch_device, seed=seed
+    )
+    task = TASKS.get(run.task)
 
     reference_started = time.perf_counter()
-    _prepare_reference(the_problem)  # solve (or load) it before the training clock starts
+    task.prepare(the_problem)  # solve (or load) it before the training clock starts
     reference_seconds = time.perf_counter() - reference_started
 
     def score() -> dict[str, Any]:
-        return evaluate(_surrogate(runner, the_problem, {}), the_problem)
+        return task.evaluate(_surrogate(runner, the_problem, task), the_problem)
 
-    result = runner.fit(progress=progress, checkpoint_dir=out_dir, resume=resume, evaluate=score)
-    surrogate = _surrogate(runner, the_problem, {})
+    result = runner.fit(
+        progress=progress,
+        checkpoint_dir=out_dir,
+        resume=resume,
+        evaluate=Evaluator(task.metric, score),
+    )
+    surrogate = _surrogate(runner, the_problem, task)
     metrics: dict[str, Any] = {
         "problem": the_problem.name,
-        "method": method_cls.name,
-        "task": task,
-        **evaluate(surrogate, the_problem),
+        "method": run.method.name,
+        "task": run.task,
+        **task.evaluate(surrogate, the_problem),
         "train_seconds": result.seconds,
         "steps": result.steps,
         "n_params": surrogate.n_params,
         "device": str(torch_device),
         "seed": seed,
         "budget": budget,
-        "sciml_version": sciml.__version__,
+        "sciml_version": __version__,
         "parameters": the_problem.params,
         "options": runner.options,
         "reference_seconds": reference_seconds,
@@ -121,25 +146,20 @@ def solve(
     }
     if result.diverged:
         metrics["diverged"] = result.diverged
+    headline = metrics.get(task.metric)
+    if not isinstance(headline, (int, float)) or not math.isfinite(headline):
+        metrics["diverged"] = metrics.get("diverged") or f"{task.metric} is not finite"
     metrics["history"] = result.history
     surrogate.metrics = metrics
     if out_dir is not None:
-        from sciml.tasks.figures import plot_solution
-
         surrogate.save(out_dir / "model.h5")
         write_json(out_dir / "metrics.json", metrics)
-        plot_solution(surrogate, the_problem, out_dir / "solution.png")
+        task.plot_solution(surrogate, the_problem, out_dir / "solution.png")
     return surrogate, metrics
 
 
-def _prepare_reference(problem: Equation) -> Any:
-    """The reference data of the problem's task: a field solution or an operator dataset."""
-    if problem.task == "operator":
-        return problem.operator_dataset()
-    return problem.reference()
-
-
-def _surrogate(runner: Method, problem: Equation, metrics: dict[str, Any]) -> Surrogate:
+def _surrogate(runner: Method, problem: Equation, task: Task) -> Surrogate:
+    inputs, outputs = task.interface(problem)
     config = {
         "network": runner.network_config(),
         "options": runner.options,
@@ -150,28 +170,54 @@ def _surrogate(runner: Method, problem: Equation, metrics: dict[str, Any]) -> Su
             "task": problem.task,
             "parameters": problem.params,
             "seed": problem.seed,
+            "source": problem.spec.source,
         },
         "budget": runner.budget,
         "seed": runner.seed,
     }
-    return Surrogate(
+    surrogate = Surrogate(
         problem=problem.name,
         method=runner.name,
         task=problem.task,
-        inputs=problem.inputs,
-        outputs=problem.outputs,
+        inputs=inputs,
+        outputs=outputs,
         config=config,
         network=runner.network,
-        metrics=metrics,
         arrays=runner.extra_arrays(),
+        metadata=runner.metadata(),
     )
+    return _bind(surrogate, problem)
+
+
+def _bind(surrogate: Surrogate, problem: Equation) -> Surrogate:
+    """Attach the method's predict (and generate), behind the task's input checks."""
+    method = METHODS.get(surrogate.method)
+    task = TASKS.get(surrogate.task)
+
+    def predict(s: Surrogate, inputs: Any) -> np.ndarray:
+        return method.predict(s, task.check_inputs(problem, inputs))
+
+    def generate(s: Surrogate, initial: Any, steps: int) -> np.ndarray:
+        return method.generate(s, task.check_inputs(problem, initial), steps)
+
+    return surrogate.bind(predict, generate if surrogate.task == "dynamics" else None)
+
+
+def load(path: str | Path, device: str = "cpu") -> Surrogate:
+    """Read a surrogate file (no pickle: JSON and named arrays) ready to ``predict``."""
+    surrogate = read_surrogate(
+        path, lambda kind, kwargs: NETWORKS.get(kind)(**kwargs), str(resolve_device(device))
+    )
+    if surrogate.method not in METHODS or surrogate.task not in TASKS:
+        raise SciMLError(
+            f"{path} was written by method {surrogate.method!r} for task {surrogate.task!r}, "
+            f"which this sciml does not have; methods: {', '.join(METHODS.names())}"
+        )
+    return _bind(surrogate, problem_of(surrogate))
 
 
 def problem_of(surrogate: Surrogate) -> Equation:
     """Rebuild the problem a surrogate was trained on, from the file's metadata alone."""
-    from sciml.problems.base import EQUATIONS
-    from sciml.problems.spec import ProblemSpec
-
     info = surrogate.config["problem"]
     spec = ProblemSpec(
         name=info["name"],
@@ -180,9 +226,8 @@ def problem_of(surrogate: Surrogate) -> Equation:
         description="",
         parameters={},
         tasks={info["task"]: {}},
+        source=info.get("source", ""),
     )
-    import sciml.problems  # noqa: F401
-
     return EQUATIONS.get(info["equation"])(spec, info["task"], info["parameters"], info["seed"])
 
 
@@ -193,14 +238,16 @@ def evaluate_file(path: str | Path) -> dict[str, Any]:
         "problem": surrogate.problem,
         "method": surrogate.method,
         "task": surrogate.task,
-        **evaluate(surrogate, problem_of(surrogate)),
+        **TASKS.get(surrogate.task).evaluate(surrogate, problem_of(surrogate)),
         "n_params": surrogate.n_params,
+        **({"metadata": surrogate.metadata} if surrogate.metadata else {}),
     }
 
 
 def compare(
     problem: str,
     methods: list[str],
+    *,
     budget: str = "default",
     seed: int = 0,
     device: str = "auto",
@@ -208,60 +255,69 @@ def compare(
     overrides: dict[str, Any] | None = None,
     progress: bool = True,
 ) -> list[dict[str, Any]]:
-    """Run each method on the same problem and seed; write the figure, table and metrics."""
-    from sciml.tasks.figures import plot_comparison
+    """Run each method on the same problem, task and seed; write the figure, table and metrics.
 
-    for name in methods:
-        METHODS.get(name)
+    Every method is checked before the first one trains, and all must solve the same task kind
+    (a field PINN and an operator FNO answer different questions).
+    """
+    if not methods:
+        raise SciMLError("no methods to compare; give a comma-separated list, e.g. pinn,lpinn")
+    if len(set(methods)) != len(methods):
+        raise SciMLError(f"a method is listed twice: {','.join(methods)}")
+    plans = {name: plan(problem, name, overrides) for name in methods}
+    tasks = {name: p.task for name, p in plans.items()}
+    if len(set(tasks.values())) > 1:
+        kinds = ", ".join(f"{name} ({task})" for name, task in tasks.items())
+        raise SciMLError(f"cannot compare methods of different tasks: {kinds}; compare per task")
     out_dir = ensure_directory(out)
     runs = []
     for name in methods:
         surrogate, metrics = solve(
-            problem, name, budget, seed, device, out_dir / name, overrides, progress=progress
+            problem,
+            name,
+            budget=budget,
+            seed=seed,
+            device=device,
+            out=out_dir / name,
+            overrides=overrides,
+            progress=progress,
         )
         runs.append((surrogate, metrics))
     the_problem = problem_of(runs[0][0])
-    plot_comparison(runs, the_problem, out_dir / "comparison.png")
+    task = TASKS.get(the_problem.task)
+    task.plot_comparison(runs, the_problem, out_dir / "comparison.png")
     write_json(out_dir / "metrics.json", [m for _, m in runs])
     write_comparison_table(out_dir / "comparison.md", the_problem, [m for _, m in runs])
     return [m for _, m in runs]
 
 
 def write_comparison_table(path: Path, problem: Equation, rows: list[dict[str, Any]]) -> None:
-    from sciml.core.io import atomic_path
-
+    """A markdown table with the task's columns, one row per method."""
+    columns = TASKS.get(problem.task).table_columns()
     lines = [
         f"# {problem.spec.title}: method comparison",
         "",
-        f"Problem `{problem.name}` with {_format_params(problem.params)}; "
+        f"Problem `{problem.name}` with {format_params(problem.params)}; "
         f"budget `{rows[0]['budget']}`, seed {rows[0]['seed']}, device `{rows[0]['device']}`.",
         "",
+        "| method | " + " | ".join(header for header, _ in columns) + " |",
+        "| --- | " + " | ".join("---:" for _ in columns) + " |",
     ]
-    if problem.task == "operator":  # epochs and seconds per epoch matter for operator learning
-        lines += [
-            "| method | rel. L2 (test mean) | parameters | epochs | seconds per epoch | "
-            "train seconds |",
-            "| --- | ---: | ---: | ---: | ---: | ---: |",
-        ]
-        for row in rows:
-            lines.append(
-                f"| {row['method']} | {row['rel_l2']:.3e} | {row['n_params']:,} | "
-                f"{row.get('epochs', 0):g} | {row.get('seconds_per_epoch', float('nan')):.2f} | "
-                f"{row['train_seconds']:.1f} |"
-            )
-    else:
-        lines += ["| method | rel. L2 | train seconds | parameters |"]
-        lines += ["| --- | ---: | ---: | ---: |"]
-        for row in rows:
-            lines.append(
-                f"| {row['method']} | {row['rel_l2']:.3e} | {row['train_seconds']:.1f} | "
-                f"{row['n_params']:,} |"
-            )
+    for row in rows:
+        cells = [_cell(fmt, row) for _, fmt in columns]
+        lines.append(f"| {row['method']} | " + " | ".join(cells) + " |")
     with atomic_path(path) as temporary:
         temporary.write_text("\n".join(lines) + "\n")
 
 
-def _format_params(params: dict[str, Any]) -> str:
+def _cell(fmt: str, row: dict[str, Any]) -> str:
+    try:
+        return fmt.format_map(row)
+    except (KeyError, ValueError, TypeError):
+        return "n/a"
+
+
+def format_params(params: dict[str, Any]) -> str:
     return ", ".join(
         f"{k} = {v:g}" if isinstance(v, float) else f"{k} = {v}" for k, v in params.items()
     )
@@ -275,16 +331,5 @@ def write_dataset(
     out: str | Path | None = None,
 ) -> Path:
     """Solve the reference and write it as HDF5 (the cache path unless ``out`` is given)."""
-    from sciml.data.cache import cache_path, write_field_reference
-
     the_problem = load_problem(problem, task, overrides, seed)
-    if the_problem.task == "operator":
-        from sciml.data import operator as operator_data
-
-        dataset = the_problem.operator_dataset()  # generated and cached at the stored resolution
-        path = operator_data.cache_path(the_problem)
-        if out:
-            path = operator_data.write_operator_dataset(out, the_problem, dataset)
-        return path
-    path = Path(out) if out else cache_path(the_problem)
-    return write_field_reference(path, the_problem, the_problem.reference())
+    return TASKS.get(the_problem.task).write_dataset(the_problem, out)

@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 from typing import Annotated, Any
 
+import click
 import typer
 
 from sciml.core.errors import SciMLError
@@ -56,27 +57,36 @@ def parse_sets(values: list[str] | None) -> dict[str, str]:
 
 @app.command("list")
 def list_command() -> None:
-    """List problems (tasks, parameters with defaults and ranges) and methods (tasks)."""
+    """List problems (tasks, parameters with defaults and ranges), methods and task kinds."""
     from sciml.methods import METHODS
     from sciml.problems.spec import builtin_problem_names, load_spec
+    from sciml.tasks import TASKS
 
     print("Problems:")
     for name in builtin_problem_names():
-        spec = load_spec(name)
-        print(f"  {name:<22} tasks: {', '.join(spec.tasks):<16} {spec.title}")
-        for task in spec.tasks:
-            for param in spec.task_parameters(task).values():
-                default = (
-                    param.default if not isinstance(param.default, float) else f"{param.default:g}"
-                )
-                print(
-                    f"      [{task}] {param.name} = {default}  ({param.describe_range()})"
-                    + (f"  {param.description}" if param.description else "")
-                )
+        _print_problem(load_spec(name))
     print("Methods:")
     for name in METHODS.names():
         method = METHODS.get(name)
         print(f"  {name:<22} tasks: {', '.join(method.tasks):<16} {method.paper}")
+    print("Tasks:")
+    for name in TASKS.names():
+        task = TASKS.get(name)
+        print(f"  {name:<22} headline: {task.metric:<10} {task.description}")
+    print("A CSV file with --set target=COLUMN is a regression problem: sciml list DATA.csv")
+
+
+def _print_problem(spec: Any) -> None:
+    print(f"  {spec.name:<22} tasks: {', '.join(spec.tasks):<16} {spec.title}")
+    for task in spec.tasks:
+        for param in spec.task_parameters(task).values():
+            default = (
+                param.default if not isinstance(param.default, float) else f"{param.default:g}"
+            )
+            print(
+                f"      [{task}] {param.name} = {default}  ({param.describe_range()})"
+                + (f"  {param.description}" if param.description else "")
+            )
 
 
 @app.command()
@@ -102,7 +112,15 @@ def solve(
     overrides = parse_sets(set_)
     out = out or Path("runs") / f"{load_spec(problem).name}-{method}"
     _, metrics = sciml.solve(
-        problem, method, budget, seed, device, out, overrides, resume, not quiet
+        problem,
+        method,
+        budget=budget,
+        seed=seed,
+        device=device,
+        out=out,
+        overrides=overrides,
+        resume=resume,
+        progress=not quiet,
     )
     print(_summary(metrics) + f"  -> {out}")
     if "diverged" in metrics:
@@ -142,7 +160,16 @@ def compare(
     if not names:
         raise SciMLError("--methods is empty; give a comma-separated list, e.g. pinn,causal-pinn")
     out = out or Path("runs") / f"{load_spec(problem).name}-compare"
-    rows = sciml.compare(problem, names, budget, seed, device, out, parse_sets(set_), not quiet)
+    rows = sciml.compare(
+        problem,
+        names,
+        budget=budget,
+        seed=seed,
+        device=device,
+        out=out,
+        overrides=parse_sets(set_),
+        progress=not quiet,
+    )
     for row in rows:
         print(_summary(row))
     print(f"-> {out}/comparison.png, comparison.md, metrics.json")
@@ -168,23 +195,27 @@ def data(
 
 
 def _summary(metrics: dict[str, Any]) -> str:
-    return (
-        f"{metrics['problem']} / {metrics['method']}: rel_l2 {metrics['rel_l2']:.3e}, "
-        f"train {metrics['train_seconds']:.1f} s, {metrics['n_params']:,} parameters"
-    )
+    from sciml.tasks import TASKS
+
+    return TASKS.get(metrics["task"]).summary(metrics)
 
 
 def main() -> None:
+    """The console entry point: every SciMLError is one line on stderr and exit status 2."""
     try:
-        app()
+        code = app(standalone_mode=False)
     except SciMLError as error:
         print(f"error: {error}", file=sys.stderr)
         sys.exit(2)
-    except KeyboardInterrupt:
+    except click.exceptions.UsageError as error:
+        error.show()
+        sys.exit(2)
+    except (KeyboardInterrupt, click.exceptions.Abort):
         print(
             "interrupted; rerun with --resume to continue from the last checkpoint", file=sys.stderr
         )
         sys.exit(130)
+    sys.exit(code if isinstance(code, int) else 0)
 
 
 @app.command()
@@ -224,14 +255,14 @@ def sweep(
         name,
         values,
         names,
-        budget,
-        seed,
-        device,
-        out,
-        figure,
-        table,
-        parse_sets(set_),
-        not quiet,
+        budget=budget,
+        seed=seed,
+        device=device,
+        out=out,
+        figure=figure,
+        table=table,
+        overrides=parse_sets(set_),
+        progress=not quiet,
     )
     for row in rows:
         print(f"{name} = {row['parameters'][name]:g}  " + _summary(row))

@@ -1,1 +1,2 @@
-"""The lowest layer: errors, registries, atomic I/O, options, training loop, progress, derivatives, metrics, surrogate files."""
+"""The lowest layer: errors, registries, atomic I/O, options, the training loop, progress,
+derivatives, metrics and surrogate files."""

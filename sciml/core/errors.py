@@ -11,7 +11,3 @@ class SciMLError(Exception):
 
 class SurrogateFormatError(SciMLError):
     """A surrogate file is missing, truncated, foreign, or of an unsupported format version."""
-
-
-class DivergenceError(SciMLError):
-    """Training produced NaN or inf; the last finite state was kept."""

@@ -1,10 +1,14 @@
 """Trained surrogates and their HDF5 files (layout in ``docs/formats.md``).
 
 A file holds JSON metadata as root attributes (problem, method, task, inputs, outputs, the
-network's constructor arguments, the method options, the metrics), the weights as one dataset per
-``state_dict`` entry under ``/weights`` and any other arrays under ``/arrays`` -- the Keras ``.h5``
-precedent. Loading rebuilds the network from the registered class and its JSON kwargs: nothing in
-the file is executed or unpickled, and a plain h5py user can read everything.
+network's constructor arguments, the method options, the metrics, and since format version 2 a
+free ``metadata`` slot, e.g. a symbolic formula), the weights as one dataset per ``state_dict``
+entry under ``/weights`` and any other arrays under ``/arrays`` -- the Keras ``.h5`` precedent.
+Reading rebuilds the network from a registered class and its JSON kwargs: nothing in the file is
+executed or unpickled, and a plain h5py user can read everything. Version 1 files still load.
+
+This module knows no method: ``sciml.load`` reads a file here and binds the method's ``predict``
+(and ``generate``, for dynamics) with the task's input checks.
 """
 
 from __future__ import annotations
@@ -12,6 +16,7 @@ from __future__ import annotations
 import datetime
 import json
 import os
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -20,11 +25,13 @@ import numpy as np
 import torch
 from torch import nn
 
-from sciml.core.errors import SurrogateFormatError
+from sciml.core.errors import SciMLError, SurrogateFormatError
 from sciml.core.io import atomic_path
+from sciml.core.version import __version__
 
 FORMAT = "sciml-surrogate"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
+READABLE_VERSIONS = (1, 2)
 _REQUIRED = ("format_version", "problem", "method", "task", "inputs", "outputs", "config")
 
 
@@ -42,6 +49,7 @@ class Surrogate:
         network: nn.Module,
         metrics: dict[str, Any] | None = None,
         arrays: dict[str, np.ndarray] | None = None,
+        metadata: dict[str, Any] | None = None,
     ) -> None:
         self.problem = problem
         self.method = method
@@ -52,6 +60,18 @@ class Surrogate:
         self.network = network
         self.metrics = dict(metrics or {})
         self.arrays = dict(arrays or {})
+        self.metadata = dict(metadata or {})
+        self._predict: Callable[[Surrogate, Any], np.ndarray] | None = None
+        self._generate: Callable[[Surrogate, Any, int], np.ndarray] | None = None
+
+    def bind(
+        self,
+        predict: Callable[[Surrogate, Any], np.ndarray],
+        generate: Callable[[Surrogate, Any, int], np.ndarray] | None = None,
+    ) -> Surrogate:
+        """Attach how this surrogate is called (``sciml.load`` and ``sciml.solve`` do this)."""
+        self._predict, self._generate = predict, generate
+        return self
 
     def __repr__(self) -> str:
         return (
@@ -68,20 +88,25 @@ class Surrogate:
     def device(self) -> torch.device:
         return next(self.network.parameters()).device
 
-    def predict(self, points: Any) -> np.ndarray:
-        """Outputs at ``points``; for field surrogates (N, len(inputs)) -> (N, len(outputs))."""
-        from sciml.methods import METHODS
+    def predict(self, inputs: Any) -> np.ndarray:
+        """Outputs for ``inputs``; for field surrogates (N, len(inputs)) points ->
+        (N, len(outputs)), for operators a batch of input functions -> output functions."""
+        if self._predict is None:
+            raise SciMLError("this surrogate is not bound to its method; read it with sciml.load")
+        return self._predict(self, inputs)
 
-        return METHODS.get(self.method).predict(self, points)
+    def generate(self, initial: Any, steps: int) -> np.ndarray:
+        """A free run of ``steps`` states from ``initial`` (dynamics surrogates)."""
+        if self._generate is None:
+            raise SciMLError(f"a {self.task} surrogate ({self.method}) does not generate")
+        return self._generate(self, initial, steps)
 
     def save(self, path: str | os.PathLike) -> Path:
         """Write the surrogate to ``path`` atomically (temporary file, then rename)."""
-        import sciml
-
         with atomic_path(path) as temporary, h5py.File(temporary, "w") as f:
             f.attrs["format"] = FORMAT
             f.attrs["format_version"] = FORMAT_VERSION
-            f.attrs["sciml_version"] = sciml.__version__
+            f.attrs["sciml_version"] = __version__
             f.attrs["created"] = datetime.datetime.now(datetime.timezone.utc).isoformat()
             f.attrs["problem"] = self.problem
             f.attrs["method"] = self.method
@@ -90,6 +115,7 @@ class Surrogate:
             f.attrs["outputs"] = json.dumps(list(self.outputs))
             f.attrs["config"] = json.dumps(self.config)
             f.attrs["metrics"] = json.dumps(self.metrics)
+            f.attrs["metadata"] = json.dumps(self.metadata)
             weights = f.create_group("weights")
             for name, tensor in self.network.state_dict().items():
                 weights.create_dataset(name, data=tensor.detach().cpu().numpy())
@@ -99,10 +125,11 @@ class Surrogate:
         return Path(path)
 
 
-def load(path: str | os.PathLike, device: str = "cpu") -> Surrogate:
-    """Read a surrogate file; any problem with it raises :class:`SurrogateFormatError`."""
-    from sciml.nets import NETWORKS
-
+def read_surrogate(
+    path: str | os.PathLike, build_network: Callable[..., nn.Module], device: str = "cpu"
+) -> Surrogate:
+    """Read a surrogate file, rebuilding its network with ``build_network(type, kwargs)``; any
+    problem with the file raises :class:`SurrogateFormatError`. The result is not yet bound."""
     path = Path(path)
     if not path.is_file():
         raise SurrogateFormatError(f"no surrogate file at {str(path)!r}")
@@ -118,17 +145,22 @@ def load(path: str | os.PathLike, device: str = "cpu") -> Surrogate:
         missing = [key for key in _REQUIRED if key not in f.attrs]
         if missing:
             raise SurrogateFormatError(f"{path} lacks the attributes {', '.join(missing)}")
-        version = int(f.attrs["format_version"])
-        if version != FORMAT_VERSION:
+        try:
+            version = int(f.attrs["format_version"])
+        except (TypeError, ValueError):
+            version = -1
+        if version not in READABLE_VERSIONS:
             raise SurrogateFormatError(
-                f"{path} has format version {version}; this sciml reads version {FORMAT_VERSION}"
+                f"{path} has format version {version}; this sciml reads versions "
+                f"{', '.join(map(str, READABLE_VERSIONS))}"
             )
         try:
             config = json.loads(f.attrs["config"])
             metrics = json.loads(f.attrs.get("metrics", "{}"))
             inputs, outputs = json.loads(f.attrs["inputs"]), json.loads(f.attrs["outputs"])
+            metadata = json.loads(f.attrs.get("metadata", "{}"))
             spec = config["network"]
-            network = NETWORKS.get(spec["type"])(**spec["kwargs"])
+            network = build_network(spec["type"], spec["kwargs"])
             state = {name: torch.from_numpy(f["weights"][name][()]) for name in f["weights"]}
             network.load_state_dict(state, strict=True)
             arrays = {name: f["arrays"][name][()] for name in f.get("arrays", {})}
@@ -145,4 +177,5 @@ def load(path: str | os.PathLike, device: str = "cpu") -> Surrogate:
             network=network.to(device).eval(),
             metrics=metrics,
             arrays=arrays,
+            metadata=metadata,
         )

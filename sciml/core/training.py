@@ -3,7 +3,7 @@
 A method supplies an :class:`Objective` (the loss and any schedule it anneals) and a list of
 :class:`Phase` (e.g. Adam then L-BFGS); :class:`Trainer` runs them the same way for every method:
 
-* a progress bar with the loss, the latest error and the ETA (rich, on stderr);
+* a progress bar with the loss, the headline metric and the ETA (:mod:`sciml.core.progress`);
 * an evaluation callback every ``eval_every`` steps, recorded with the training time so far
   (evaluation time excluded), which gives error-vs-time curves;
 * NaN/inf in the loss or the weights stops training, restores the last finite state and reports;
@@ -25,6 +25,7 @@ from torch import nn
 
 from sciml.core.errors import SciMLError
 from sciml.core.io import atomic_path
+from sciml.core.progress import ProgressBar
 
 LBFGS_ITERATIONS_PER_STEP = 10
 
@@ -88,7 +89,15 @@ class TrainResult:
     seconds: float = 0.0
     history: list[dict[str, float]] = field(default_factory=list)
     diverged: str | None = None
-    last_info: dict[str, float] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Evaluator:
+    """Scores the current state during training; ``metric`` names the headline number that the
+    progress bar shows (the task's: ``rel_l2``, ``d_stsp``, ``r2``)."""
+
+    metric: str
+    score: Callable[[], dict[str, float]]
 
 
 class Trainer:
@@ -99,7 +108,7 @@ class Trainer:
         model: nn.Module,
         objective: Objective,
         phases: list[Phase],
-        evaluate: Callable[[], dict[str, float]] | None = None,
+        evaluate: Evaluator | None = None,
         eval_every: int = 100,
         checkpoint_path: str | Path | None = None,
         checkpoint_every: int = 500,
@@ -161,7 +170,8 @@ class Trainer:
         done = sum(p.steps for p in self.phases[:start_phase]) + _steps_of(
             self.phases[start_phase] if start_phase < len(self.phases) else None, start_call
         )
-        bar = _ProgressBar(self.description, total, done, enabled=self.progress)
+        bar = ProgressBar(self.description, total, done, enabled=self.progress)
+        headline = ""
         good = self._snapshot()
         with bar:
             for phase_index in range(start_phase, len(self.phases)):
@@ -191,22 +201,26 @@ class Trainer:
                             f"training diverged (loss {loss}) at {phase.optimizer} step "
                             f"{_steps_of(phase, call + 1)}; kept the last finite state"
                         )
-                        bar.stop_with(result.diverged)
+                        bar.advance(0, result.diverged)
                         return result
                     good = self._snapshot()
-                    result.last_info = info
                     end_phase = self.objective.after_step(phase, info)
                     last = end_phase or call == phase.n_calls - 1
                     crossed = before // self.eval_every != result.steps // self.eval_every
                     if self.evaluate and (crossed or last):
                         entry = {"step": result.steps, "seconds": result.seconds, **info}
-                        entry.update(self.evaluate())
+                        entry.update(self.evaluate.score())
                         result.history.append(entry)
-                    bar.advance(_steps_of(phase, call + 1) - _steps_of(phase, call), info, result)
+                        value = entry.get(self.evaluate.metric)
+                        headline = (
+                            f" {self.evaluate.metric} {value:.2e}" if value is not None else ""
+                        )
+                    status = f"loss {loss:.2e}{headline}"
+                    bar.advance(_steps_of(phase, call + 1) - _steps_of(phase, call), status)
                     if self.checkpoint_path and (call + 1) % self.checkpoint_every == 0:
                         self._save_checkpoint(phase_index, call + 1, optimizer, result)
                     if end_phase:
-                        bar.advance(phase.steps - _steps_of(phase, call + 1), info, result)
+                        bar.advance(phase.steps - _steps_of(phase, call + 1))
                         break
         if self.phases and self.checkpoint_path:
             self._save_checkpoint(
@@ -249,56 +263,3 @@ def _steps_of(phase: Phase | None, calls: int) -> int:
 
 def _finite(model: nn.Module) -> bool:
     return all(torch.isfinite(p).all() for p in model.parameters())
-
-
-class _ProgressBar:
-    """A rich progress bar on stderr with loss, error and ETA; silent when disabled."""
-
-    def __init__(self, description: str, total: int, done: int, enabled: bool) -> None:
-        self.enabled = enabled
-        if not enabled:
-            return
-        from rich.console import Console
-        from rich.progress import (
-            BarColumn,
-            MofNCompleteColumn,
-            Progress,
-            TextColumn,
-            TimeElapsedColumn,
-            TimeRemainingColumn,
-        )
-
-        self.progress = Progress(
-            TextColumn("{task.description}"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TextColumn("{task.fields[status]}"),
-            TimeElapsedColumn(),
-            TextColumn("eta"),
-            TimeRemainingColumn(),
-            console=Console(stderr=True),
-            transient=False,
-        )
-        self.task = self.progress.add_task(description, total=total, completed=done, status="")
-        self.last_error = ""
-
-    def __enter__(self) -> _ProgressBar:
-        if self.enabled:
-            self.progress.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        if self.enabled:
-            self.progress.stop()
-
-    def advance(self, steps: int, info: dict[str, float], result: TrainResult) -> None:
-        if not self.enabled:
-            return
-        if result.history and "rel_l2" in result.history[-1]:
-            self.last_error = f" rel_l2 {result.history[-1]['rel_l2']:.2e}"
-        status = f"loss {info.get('loss', float('nan')):.2e}{self.last_error}"
-        self.progress.update(self.task, advance=steps, status=status)
-
-    def stop_with(self, message: str) -> None:
-        if self.enabled:
-            self.progress.update(self.task, status=message)

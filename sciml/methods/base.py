@@ -1,14 +1,14 @@
 """What a method must provide: options with per-budget defaults, ``fit``, and a surrogate.
 
-A method is one module with a :class:`Method` subclass registered in ``METHODS``. The problem is
-handed to it; the method never reaches into the problem's reference solver, and the problem never
-knows the method (the diffrax split of ``ODETerm`` and solver).
+A method is one module with a :class:`Method` subclass registered in ``METHODS``. It declares the
+task kinds it solves (``tasks``) and what it needs from a problem (``needs``, capabilities from
+:data:`sciml.problems.base.CAPABILITIES`); ``sciml.solve`` checks both in one place. The problem is
+handed to it; the method never reaches into the problem's reference solver, and never tests a
+problem's name: per-problem tuning lives in the problem's TOML (``[tasks.TASK.options]``).
 """
 
 from __future__ import annotations
 
-import json
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -16,18 +16,22 @@ import numpy as np
 import torch
 
 from sciml.core.errors import SciMLError
-from sciml.problems.base import Equation
+from sciml.core.options import Option, as_options, resolve
 from sciml.core.registry import Registry
-from sciml.core.training import Phase, Trainer, TrainResult
+from sciml.core.training import Evaluator, Phase, Trainer, TrainResult
+from sciml.problems.base import Equation
+from sciml.problems.spec import BUDGETS
 
-BUDGETS = ("smoke", "default", "paper")
+DTYPES = {"float32": torch.float32, "float64": torch.float64}
 
 
 class Method:
-    """Base class: subclasses set ``name``, ``tasks``, ``paper``, ``defaults`` and ``budgets``."""
+    """Base class: subclasses set ``name``, ``tasks``, ``needs``, ``paper``, ``defaults`` (option
+    name -> :class:`~sciml.core.options.Option` or plain default) and ``budgets``."""
 
     name: ClassVar[str] = ""
     tasks: ClassVar[tuple[str, ...]] = ()
+    needs: ClassVar[frozenset[str]] = frozenset()
     paper: ClassVar[str] = ""
     defaults: ClassVar[dict[str, Any]] = {}
     budgets: ClassVar[dict[str, dict[str, Any]]] = {}
@@ -35,6 +39,7 @@ class Method:
     def __init__(
         self,
         problem: Equation,
+        *,
         budget: str = "default",
         options: dict[str, Any] | None = None,
         device: torch.device | str = "cpu",
@@ -46,41 +51,33 @@ class Method:
         self.budget = budget
         self.device = torch.device(device)
         self.seed = seed
-        self.options = self.resolve_options(problem, budget, options or {})
+        self.overrides = dict(options or {})
+        self.options = self.resolve_options(problem, budget, self.overrides)
 
     @classmethod
-    def budget_defaults(cls, problem: Equation, budget: str) -> dict[str, Any]:
-        """Option values for ``budget``; override to tune per problem."""
-        return dict(cls.budgets.get(budget, {}))
+    def option_specs(cls) -> dict[str, Option]:
+        """Every option with its type and valid range or choices."""
+        return as_options(cls.defaults)
 
     @classmethod
     def resolve_options(
         cls, problem: Equation, budget: str, overrides: dict[str, Any]
     ) -> dict[str, Any]:
-        options = {**cls.defaults, **cls.budget_defaults(problem, budget)}
-        for key, value in overrides.items():
-            if key not in cls.defaults:
-                raise SciMLError(
-                    f"unknown option {key!r} for method {cls.name}; "
-                    f"valid: {', '.join(cls.defaults)}"
-                )
-            options[key] = parse_option(key, value, cls.defaults[key])
-        return options
-
-    @classmethod
-    def problem_defaults(cls, equation: str, budget: str) -> dict[str, Any]:
-        """Problem parameter values for ``budget`` (e.g. smaller datasets at smoke); ``--set``
-        values override them."""
-        return {}
+        """Defaults, then the class's ``budgets[budget]``, then what the problem's TOML tunes for
+        this task and budget, then ``overrides``; every value parsed and checked."""
+        specs = cls.option_specs()
+        shared, specific = problem.spec.method_options(problem.task, budget, cls.name)
+        tuned = {k: v for k, v in {**cls.budgets.get(budget, {}), **shared}.items() if k in specs}
+        return resolve(specs, {**tuned, **specific, **overrides}, f"method {cls.name}")
 
     def fit(
         self,
         progress: bool = True,
         checkpoint_dir: Path | None = None,
         resume: bool = False,
-        evaluate: Callable[[], dict[str, float]] | None = None,
+        evaluate: Evaluator | None = None,
     ) -> TrainResult:
-        """Train; ``evaluate()`` scores the current state (for error-vs-time histories)."""
+        """Train; ``evaluate`` scores the current state (for error-vs-time histories)."""
         raise NotImplementedError
 
     def trainer(
@@ -88,7 +85,7 @@ class Method:
         net: torch.nn.Module,
         objective: Any,
         phases: list[Phase],
-        evaluate: Callable[[], dict[str, float]] | None,
+        evaluate: Evaluator | None,
         checkpoint_path: Path | None,
         progress: bool,
         eval_every: int | None = None,
@@ -123,32 +120,19 @@ class Method:
         """Arrays besides the weights that prediction needs (saved in the surrogate file)."""
         return {}
 
+    def metadata(self) -> dict[str, Any]:
+        """JSON metadata for the surrogate file (e.g. a symbolic formula); empty by default."""
+        return {}
+
     @classmethod
-    def predict(cls, surrogate: Any, points: np.ndarray) -> np.ndarray:
-        """Outputs at ``points`` (N, n_inputs) in the order ``surrogate.inputs``."""
+    def predict(cls, surrogate: Any, inputs: np.ndarray) -> np.ndarray:
+        """The surrogate's outputs for checked ``inputs`` (the task's calling convention)."""
         raise NotImplementedError
 
-
-def parse_option(name: str, value: Any, default: Any) -> Any:
-    """Convert a CLI string to the type of the option's default, or fail in one line."""
-    if not isinstance(value, str):
-        return value
-    try:
-        if isinstance(default, bool):
-            if value.lower() not in ("true", "false", "1", "0", "yes", "no"):
-                raise ValueError
-            return value.lower() in ("true", "1", "yes")
-        if isinstance(default, int):
-            return int(value)
-        if isinstance(default, float):
-            return float(value)
-        if isinstance(default, (list, tuple)):
-            parsed = json.loads(value) if value.startswith("[") else value.split(",")
-            return [type(default[0])(v) for v in parsed] if default else list(parsed)
-    except (ValueError, json.JSONDecodeError):
-        kind = type(default).__name__
-        raise SciMLError(f"invalid value {value!r} for option {name}: expected {kind}") from None
-    return value
+    @classmethod
+    def generate(cls, surrogate: Any, initial: np.ndarray, steps: int) -> np.ndarray:
+        """A free run of ``steps`` states from ``initial`` (dynamics methods only)."""
+        raise SciMLError(f"method {cls.name} does not generate trajectories")
 
 
 METHODS: Registry[type[Method]] = Registry("method")

@@ -1,12 +1,12 @@
 """Networks, registered by class name so a surrogate file can rebuild them from JSON kwargs."""
 
+from sciml.core.registry import Registry
 from sciml.nets.deeponet import DeepONet, PODDeepONet
 from sciml.nets.dymixop import DyMixOp
 from sciml.nets.field import FieldNet, WindowedFieldNet
 from sciml.nets.fno import FNONet
 from sciml.nets.lagrangian import LagrangianNet
 from sciml.nets.mgno import MgNO
-from sciml.core.registry import Registry
 
 NETWORKS: Registry = Registry("network")
 NETWORKS.register("FieldNet")(FieldNet)

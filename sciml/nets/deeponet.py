@@ -35,7 +35,8 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-ACTIVATIONS = {"tanh": nn.Tanh, "relu": nn.ReLU, "gelu": nn.GELU, "silu": nn.SiLU}
+from sciml.nets.activations import make_activation
+
 DEFAULT_HIDDEN = [128, 128]
 
 
@@ -47,13 +48,12 @@ def _mlp(sizes: list[int], activation: str, final_activation: bool) -> nn.Sequen
         nn.init.zeros_(linear.bias)
         layers.append(linear)
         if i < len(sizes) - 2 or final_activation:
-            layers.append(ACTIVATIONS[activation]())
+            layers.append(make_activation(activation))
     return nn.Sequential(*layers)
 
 
 def _check_activation(activation: str) -> None:
-    if activation not in ACTIVATIONS:
-        raise ValueError(f"activation must be one of {sorted(ACTIVATIONS)}, got {activation!r}")
+    make_activation(activation)
 
 
 def _check_branch_input(branch_input: torch.Tensor, n_sensors: int) -> None:

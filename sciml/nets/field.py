@@ -23,18 +23,9 @@ import math
 import torch
 from torch import nn
 
-ACTIVATIONS = {"tanh": nn.Tanh, "sin": None, "gelu": nn.GELU, "silu": nn.SiLU}
+from sciml.nets.activations import make_activation
 
-
-class Sine(nn.Module):
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return torch.sin(x)
-
-
-def make_activation(name: str) -> nn.Module:
-    if name == "sin":
-        return Sine()
-    return ACTIVATIONS[name]()
+ARCHITECTURES = ("mlp", "modified")
 
 
 class FieldNet(nn.Module):

@@ -49,7 +49,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-ACTIVATIONS = {"gelu": nn.GELU, "relu": nn.ReLU, "tanh": nn.Tanh, "silu": nn.SiLU}
+from sciml.nets.activations import make_activation
+
 PADDING_MODES = ("zeros", "circular")
 DEFAULT_SMOOTHING = [[1, 0], [1, 0], [1, 0], [2, 0], [2, 0]]
 
@@ -217,8 +218,6 @@ class MgNO(nn.Module):
         _check_dim(dim)
         if padding_mode not in PADDING_MODES:
             raise ValueError(f"padding_mode must be one of {PADDING_MODES}, got {padding_mode!r}")
-        if activation not in ACTIVATIONS:
-            raise ValueError(f"activation must be one of {sorted(ACTIVATIONS)}, got {activation!r}")
         if n_levels < 1 or n_layers < 1:
             raise ValueError("n_levels and n_layers must be >= 1")
         smoothing = _parse_smoothing(smoothing_iterations, n_levels)
@@ -230,7 +229,7 @@ class MgNO(nn.Module):
         )
         self.pointwise = nn.ModuleList(_conv1x1(dim, c, width, bias=True) for c in channels_in)
         self.head = _conv1x1(dim, width, out_channels, bias=False)
-        self.act = ACTIVATIONS[activation]()
+        self.act = make_activation(activation)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         if x.ndim != self.dim + 2 or x.shape[1] != self.in_channels:

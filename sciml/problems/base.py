@@ -1,13 +1,14 @@
 """The equation side of a problem: physics in code, parameters from the problem file.
 
 An :class:`Equation` subclass holds one PDE or ODE family: its variables, its residual written
-through :class:`sciml.core.derivatives.Fields`, its initial and boundary data, and its trusted reference
-solver. Register it with ``@EQUATIONS.register("name")`` and describe instances in
+through :class:`sciml.core.derivatives.Fields`, its initial and boundary data, and its trusted
+reference solver. Register it with ``@EQUATIONS.register("name")`` and describe instances in
 ``problems/NAME.toml``; :func:`load_problem` joins the two.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -16,25 +17,36 @@ import torch
 
 from sciml.core.derivatives import Fields
 from sciml.core.errors import SciMLError
-from sciml.problems.spec import ProblemSpec, load_spec
 from sciml.core.registry import Registry
+from sciml.data.field import FieldReference
+from sciml.problems.spec import ProblemSpec, load_spec
 
-TASKS = ("field", "operator", "dynamics", "regression")
+# What a problem can declare it provides (``Equation.provides``) and a method can need
+# (``Method.needs``); ``sciml.solve`` compares the two in one place.
+CAPABILITIES = {
+    "residual": "a PDE or ODE residual for physics-informed training (pde_residual)",
+    "time_dependent": "a time input with initial data (initial_data)",
+    "steady": "no time input: boundary data only (boundary_data)",
+    "lagrangian": "a Lagrangian form (lagrangian_period, characteristic_speed, initial_state, "
+    "viscosity)",
+    "linear_operator": "a linear operator given as coefficients and a source (linear_operator)",
+    "exact_solution": "a closed-form solution (exact_solution)",
+    "operator_data": "input/output function pairs from the reference solver (operator_dataset)",
+    "trajectories": "observed trajectories of a dynamical system (trajectories)",
+    "tabular": "rows of a data table with a target column (table)",
+}
 
 
-@dataclass
-class FieldReference:
-    """A reference on a tensor grid: ``values[i0, i1, ..., k]`` at ``axes`` (input order)."""
+@dataclass(frozen=True)
+class LinearOperator:
+    """L u = sum_k c_k D_k u = f, for methods that need the operator as data (GP solver, HyPINO).
 
-    axes: dict[str, np.ndarray]
-    values: np.ndarray
+    ``coefficients`` maps a derivative of the output, named like ``u``, ``u_x``, ``u_xx``,
+    ``u_xy``, ``u_t``, to its constant coefficient; ``source(points)`` is f at (N, d) points.
+    """
 
-    def points(self) -> np.ndarray:
-        grids = np.meshgrid(*self.axes.values(), indexing="ij")
-        return np.stack([g.ravel() for g in grids], axis=-1)
-
-    def flat_values(self) -> np.ndarray:
-        return self.values.reshape(-1, self.values.shape[-1])
+    coefficients: dict[str, float]
+    source: Callable[[np.ndarray], np.ndarray]
 
 
 class Equation:
@@ -46,6 +58,8 @@ class Equation:
 
     inputs: ClassVar[tuple[str, ...]] = ()
     outputs: ClassVar[tuple[str, ...]] = ()
+    provides: ClassVar[frozenset[str]] = frozenset()  # keys of CAPABILITIES
+    time_input: ClassVar[str | None] = None  # the time input's name; None for a steady problem
     equation_text: ClassVar[str] = ""
     generator_version: ClassVar[str] = "1"
 
@@ -73,8 +87,14 @@ class Equation:
         return (1.0,) * len(self.outputs)
 
     @property
+    def steady(self) -> bool:
+        return self.time_input is None
+
+    @property
     def time_range(self) -> tuple[float, float]:
-        return self.domain["t"]
+        if self.time_input is None:
+            raise SciMLError(f"problem {self.name} is steady: it has no time range")
+        return self.domain[self.time_input]
 
     def sample_domain(self, n: int, generator: torch.Generator, **fixed: float) -> torch.Tensor:
         """``n`` uniform random points of the domain (N, d); ``fixed`` pins inputs to values."""
@@ -122,7 +142,7 @@ class Equation:
 
     def reference(self) -> FieldReference:
         """The trusted reference solution on the evaluation grid (cached on disk)."""
-        from sciml.data.cache import cached_reference
+        from sciml.data.field import cached_reference
 
         return cached_reference(self)
 
@@ -132,12 +152,33 @@ class Equation:
     def describe(self) -> str:
         return self.equation_text
 
+    def boundary_data(
+        self, n: int, generator: torch.Generator
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """Steady problems: ``n`` points on the boundary (N, d) and the Dirichlet values of every
+        output there (N, n_out)."""
+        raise NotImplementedError
+
+    def trajectories(self) -> dict[str, Any]:
+        """Problems that provide ``trajectories``: ``{"train": (T, d), "test": (T, d), "dt": dt}``
+        in physical units (the dynamics task)."""
+        raise NotImplementedError
+
+    def table(self) -> Any:
+        """Problems that provide ``tabular``: the train/test split of a data table (the regression
+        task; see :mod:`sciml.tasks.regression`)."""
+        raise NotImplementedError
+
+    def linear_operator(self) -> LinearOperator:
+        """The operator as coefficients (problems that provide ``linear_operator``)."""
+        raise NotImplementedError
+
+    def exact_solution(self, points: np.ndarray) -> np.ndarray:
+        """The closed-form solution at (N, d) points, (N, n_outputs)."""
+        raise NotImplementedError
+
 
 EQUATIONS: Registry[type[Equation]] = Registry("equation")
-
-
-def problem_tasks(spec: ProblemSpec) -> list[str]:
-    return [task for task in spec.tasks if task in TASKS]
 
 
 def load_problem(

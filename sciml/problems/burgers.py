@@ -20,6 +20,8 @@ from sciml.problems.base import EQUATIONS, Equation, FieldReference
 @EQUATIONS.register("burgers")
 class Burgers(Equation):
     inputs = ("x", "t")
+    time_input = "t"
+    provides = frozenset({"residual", "time_dependent", "lagrangian", "operator_data"})
     outputs = ("u",)
     equation_text = (
         "u_t + u u_x = nu u_xx, x in [-1,1], t in [0,1], u(x,0) = -sin(pi x), u(+-1,t) = 0"
@@ -75,6 +77,7 @@ class Burgers(Equation):
     # -- operator task --------------------------------------------------------------------
     def operator_dataset(self):
         """Train/test pairs for the operator task (:mod:`sciml.data.operator`), cached as HDF5."""
-        from sciml.data.operator import burgers_operator_data, cached_operator_dataset
+        from sciml.data.operator import cached_operator_dataset
+        from sciml.data.operator_generation import burgers_operator_data
 
         return cached_operator_dataset(self, burgers_operator_data)

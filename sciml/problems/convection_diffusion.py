@@ -15,7 +15,7 @@ import torch
 
 from sciml.core.derivatives import Fields
 from sciml.core.expressions import Expression
-from sciml.problems.base import EQUATIONS, Equation, FieldReference
+from sciml.problems.base import EQUATIONS, Equation, FieldReference, LinearOperator
 
 TWO_PI = 2.0 * math.pi
 
@@ -23,6 +23,8 @@ TWO_PI = 2.0 * math.pi
 @EQUATIONS.register("convection-diffusion")
 class ConvectionDiffusion(Equation):
     inputs = ("x", "t")
+    time_input = "t"
+    provides = frozenset({"residual", "time_dependent", "lagrangian", "linear_operator"})
     outputs = ("u",)
     equation_text = "u_t + beta u_x = nu u_xx, x in [0, 2pi) periodic, t in [0,1], u(x,0) = u0(x)"
 
@@ -41,6 +43,13 @@ class ConvectionDiffusion(Equation):
     def pde_residual(self, f: Fields) -> torch.Tensor:
         beta, nu = self.params["beta"], self.params["nu"]
         return (f.d("u", "t") + beta * f.d("u", "x") - nu * f.d("u", "x", "x"))[:, None]
+
+    def linear_operator(self) -> LinearOperator:
+        """u_t + beta u_x - nu u_xx = 0, with t as the second grid axis."""
+        beta, nu = float(self.params["beta"]), float(self.params["nu"])
+        return LinearOperator(
+            {"u_t": 1.0, "u_x": beta, "u_xx": -nu}, lambda points: np.zeros((len(points), 1))
+        )
 
     def initial_data(self, n: int, generator: torch.Generator) -> tuple[torch.Tensor, torch.Tensor]:
         points = self.sample_domain(n, generator, t=0.0)

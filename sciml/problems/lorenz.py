@@ -18,6 +18,8 @@ from sciml.problems.base import EQUATIONS, Equation, FieldReference
 @EQUATIONS.register("lorenz")
 class Lorenz(Equation):
     inputs = ("t",)
+    time_input = "t"
+    provides = frozenset({"residual", "time_dependent"})
     outputs = ("x", "y", "z")
     equation_text = "x' = sigma (y - x), y' = x (rho - z) - y, z' = x y - beta z"
 

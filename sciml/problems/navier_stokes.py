@@ -25,6 +25,8 @@ from sciml.problems.base import EQUATIONS, Equation, FieldReference
 @EQUATIONS.register("navier-stokes")
 class NavierStokes(Equation):
     inputs = ("x", "y", "t")
+    time_input = "t"
+    provides = frozenset({"residual", "time_dependent", "operator_data"})
     outputs = ("w", "psi")
     equation_text = (
         "w_t + u.grad w = nu lap w + f, u = (psi_y, -psi_x), -lap psi = w on the unit torus"
@@ -92,6 +94,7 @@ class NavierStokes(Equation):
     # -- operator task --------------------------------------------------------------------
     def operator_dataset(self):
         """Train/test pairs for the operator task (:mod:`sciml.data.operator`), cached as HDF5."""
-        from sciml.data.operator import cached_operator_dataset, navier_stokes_operator_data
+        from sciml.data.operator import cached_operator_dataset
+        from sciml.data.operator_generation import navier_stokes_operator_data
 
         return cached_operator_dataset(self, navier_stokes_operator_data)

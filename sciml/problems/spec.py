@@ -13,21 +13,27 @@ A problem file is TOML (see ``problems/*.toml`` and ``docs/problems.md``)::
     [tasks.field]                   # tasks this problem serves
     [tasks.operator]
     defaults = { nu = 0.1 }         # per-task defaults and extra parameters
+    [tasks.operator.budgets.smoke]  # problem parameters at a budget (e.g. smaller data)
+    n_train = 48
+    [tasks.operator.options.default]  # method options this problem tunes, for every method ...
+    epochs = 20
+    [tasks.operator.options.default.fno]  # ... or for one
+    width = 36
 
 A user's own file may say ``extends = "burgers"`` (or a path) and override any of this.
 """
 
 from __future__ import annotations
 
-import math
+import os
 import sys
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
 from sciml.core.errors import SciMLError
-from sciml.core.expressions import Expression
+from sciml.core.options import Option
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -35,58 +41,8 @@ else:  # pragma: no cover
     import tomli as tomllib
 
 PARAMETER_TYPES = ("float", "int", "formula", "choice")
-
-
-@dataclass(frozen=True)
-class ParameterSpec:
-    """One parameter: its type, default, valid range or choices, and meaning."""
-
-    name: str
-    default: Any
-    type: str = "float"
-    min: float | None = None
-    max: float | None = None
-    choices: tuple[str, ...] = ()
-    variables: tuple[str, ...] = ()
-    description: str = ""
-
-    def describe_range(self) -> str:
-        if self.type == "choice":
-            return "one of " + ", ".join(self.choices)
-        if self.type == "formula":
-            return "a formula in " + ", ".join(self.variables)
-        low = "-inf" if self.min is None else f"{self.min:g}"
-        high = "inf" if self.max is None else f"{self.max:g}"
-        kind = "an integer" if self.type == "int" else "a number"
-        return f"{kind} in [{low}, {high}]"
-
-    def parse(self, value: Any) -> Any:
-        """Convert ``value`` (a CLI string or a TOML value) and check it, or fail in one line."""
-        bad = SciMLError(
-            f"invalid value {value!r} for {self.name}: expected {self.describe_range()}"
-        )
-        if self.type == "formula":
-            Expression(str(value), self.variables)
-            return str(value)
-        if self.type == "choice":
-            if str(value) not in self.choices:
-                raise bad
-            return str(value)
-        try:
-            number = float(value)
-        except (TypeError, ValueError):
-            raise bad from None
-        if not math.isfinite(number):
-            raise bad
-        if self.type == "int":
-            if number != int(number):
-                raise bad
-            number = int(number)
-        if (self.min is not None and number < self.min) or (
-            self.max is not None and number > self.max
-        ):
-            raise bad
-        return number
+TASK_KEYS = ("defaults", "parameters", "budgets", "options")
+BUDGETS = ("smoke", "default", "paper")
 
 
 @dataclass(frozen=True)
@@ -97,11 +53,11 @@ class ProblemSpec:
     equation: str
     title: str
     description: str
-    parameters: dict[str, ParameterSpec]
+    parameters: dict[str, Option]
     tasks: dict[str, dict[str, Any]] = field(default_factory=dict)
     source: str = ""
 
-    def task_parameters(self, task: str) -> dict[str, ParameterSpec]:
+    def task_parameters(self, task: str) -> dict[str, Option]:
         """The parameters of ``task``: shared ones with the task's defaults, plus its own."""
         if task not in self.tasks:
             raise SciMLError(
@@ -116,9 +72,13 @@ class ProblemSpec:
                 raise SciMLError(
                     f"{self.source}: task {task!r} sets a default for unknown {name!r}"
                 )
-            spec = params[name]
-            params[name] = ParameterSpec(**{**spec.__dict__, "default": spec.parse(value)})
+            params[name] = replace(params[name], default=params[name].parse(value))
         return params
+
+    def budget_parameters(self, task: str, budget: str) -> dict[str, Any]:
+        """Problem parameter values at ``budget`` (e.g. smaller datasets at smoke), from the
+        ``[tasks.TASK.budgets.BUDGET]`` table; ``--set`` values override them."""
+        return dict(self.tasks.get(task, {}).get("budgets", {}).get(budget, {}))
 
     def resolve(self, task: str, overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         """Parameter values for ``task``: defaults, then ``overrides`` (each validated)."""
@@ -133,8 +93,24 @@ class ProblemSpec:
             values[name] = params[name].parse(value)
         return values
 
+    def method_options(
+        self, task: str, budget: str, method: str
+    ) -> tuple[dict[str, Any], dict[str, Any]]:
+        """Method options this problem tunes: ``[tasks.TASK.options.all]`` and
+        ``[tasks.TASK.options.BUDGET]`` hold values for every method of the task (a method
+        skips keys it lacks), their ``.METHOD`` sub-tables values for one method (checked).
+        Returns (shared, for this method); the budget's tables win over ``all``."""
+        table = self.tasks.get(task, {}).get("options", {})
+        shared: dict[str, Any] = {}
+        specific: dict[str, Any] = {}
+        for scope in ("all", budget):
+            entries = table.get(scope, {})
+            shared.update({k: v for k, v in entries.items() if not isinstance(v, dict)})
+            specific.update(entries.get(method, {}))
+        return shared, specific
 
-def _parameter(name: str, entry: Any, source: str) -> ParameterSpec:
+
+def _parameter(name: str, entry: Any, source: str) -> Option:
     if not isinstance(entry, dict) or "default" not in entry:
         raise SciMLError(f"{source}: parameter {name!r} needs a table with a 'default'")
     unknown = set(entry) - {"default", "type", "min", "max", "choices", "variables", "description"}
@@ -145,7 +121,7 @@ def _parameter(name: str, entry: Any, source: str) -> ParameterSpec:
         raise SciMLError(
             f"{source}: parameter {name!r} has type {kind!r}; choices: {', '.join(PARAMETER_TYPES)}"
         )
-    spec = ParameterSpec(
+    spec = Option(
         name=name,
         default=entry["default"],
         type=kind,
@@ -155,7 +131,26 @@ def _parameter(name: str, entry: Any, source: str) -> ParameterSpec:
         variables=tuple(entry.get("variables", ())),
         description=entry.get("description", ""),
     )
-    return ParameterSpec(**{**spec.__dict__, "default": spec.parse(spec.default)})
+    return replace(spec, default=spec.parse(spec.default))
+
+
+def _check_tasks(tasks: Any, source: str) -> None:
+    if not isinstance(tasks, dict) or not tasks:
+        raise SciMLError(f"problem file {source} names no [tasks.*] table")
+    for task, table in tasks.items():
+        unknown = set(table) - set(TASK_KEYS)
+        if unknown:
+            raise SciMLError(
+                f"{source}: [tasks.{task}] has unknown keys {sorted(unknown)}; "
+                f"valid: {', '.join(TASK_KEYS)}"
+            )
+        for key in ("budgets", "options"):
+            for budget in table.get(key, {}):
+                if budget not in (*BUDGETS, "all") or (key == "budgets" and budget == "all"):
+                    raise SciMLError(
+                        f"{source}: [tasks.{task}.{key}.{budget}] names no budget; "
+                        f"choices: {', '.join(BUDGETS)}"
+                    )
 
 
 def _merge(base: dict, override: dict) -> dict:
@@ -194,6 +189,10 @@ def _read_table(name_or_path: str, seen: tuple[str, ...] = ()) -> tuple[dict, st
         raise SciMLError(f"problem file {source} is not valid TOML: {error}") from None
     parent = table.pop("extends", None)
     if parent is not None:
+        parent = str(parent)
+        if (parent.endswith(".toml") or "/" in parent) and not Path(parent).is_absolute():
+            if source.endswith(".toml") and Path(source).is_file():  # relative to this file
+                parent = os.path.normpath(Path(source).parent / parent)
         if parent in seen:
             raise SciMLError(f"problem file {source} extends itself through {parent!r}")
         base, _ = _read_table(str(parent), (*seen, source))
@@ -209,8 +208,7 @@ def load_spec(name_or_path: str) -> ProblemSpec:
             raise SciMLError(f"problem file {source} lacks the key {key!r}")
     params = {n: _parameter(n, e, source) for n, e in table.get("parameters", {}).items()}
     tasks = table.get("tasks", {})
-    if not tasks:
-        raise SciMLError(f"problem file {source} names no [tasks.*] table")
+    _check_tasks(tasks, source)
     return ProblemSpec(
         name=table["name"],
         equation=table["equation"],

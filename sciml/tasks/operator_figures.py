@@ -9,8 +9,8 @@ from typing import Any
 
 import numpy as np
 
-from sciml.tasks.figures import _save, plt
 from sciml.problems.base import Equation
+from sciml.tasks.figures import plot_histories, plt, save_figure
 
 N_SAMPLES = 3
 
@@ -73,7 +73,7 @@ def plot_operator_solution(surrogate: Any, problem: Equation, path: str | os.Pat
         title += f", test mean rel. L2 = {rel:.2e}"
     fig.suptitle(title)
     fig.tight_layout()
-    _save(fig, path)
+    save_figure(fig, path)
 
 
 def plot_operator_comparison(
@@ -99,18 +99,10 @@ def plot_operator_comparison(
         else:
             _row_1d(axes, data.coordinates["x"], inputs[0], truth[0], prediction[0], label)
     curves = fig.add_subplot(grid_spec[n, :])
-    for surrogate, metrics in runs:
-        history = [h for h in metrics.get("history", []) if "rel_l2" in h]
-        if history:
-            seconds = [h["seconds"] for h in history]
-            curves.semilogy(seconds, [h["rel_l2"] for h in history], "o-", label=surrogate.method)
-    curves.set_xlabel("training time [s]")
-    curves.set_ylabel("test mean relative L2")
-    curves.grid(True, which="both", alpha=0.3)
-    curves.legend()
+    plot_histories(curves, runs, "rel_l2", "test mean relative L2", style="o-")
     fig.suptitle(
         f"{problem.spec.title}, operator task: same data, seed and epoch budget "
         f"({runs[0][1].get('n_train')} train / {runs[0][1].get('n_test')} test)"
     )
     fig.tight_layout()
-    _save(fig, path)
+    save_figure(fig, path)

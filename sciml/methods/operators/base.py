@@ -34,52 +34,26 @@ import numpy as np
 import torch
 
 from sciml.core.errors import SciMLError
+from sciml.core.options import Option
+from sciml.core.training import Evaluator, Phase, TrainResult
 from sciml.methods.base import Method
 from sciml.problems.base import Equation
-from sciml.core.training import Phase, TrainResult
 
-OPERATOR_DEFAULTS: dict[str, Any] = {
-    "epochs": 100,
-    "batch_size": 20,
-    "lr": 1e-3,
-    "weight_decay": 1e-4,
-    "schedule": "cosine",
-    "step_epochs": 100,
-    "step_gamma": 0.5,
-    "normalize": True,
-    "eval_every_epochs": 0,
-    "checkpoint_every": 500,
-}
 SCHEDULES = ("cosine", "step", "constant")
-
-# Dataset sizes per budget (problem parameters, shared by all operator methods so that a
-# comparison trains them on the same data); ``--set`` overrides them.
-DATA_SIZES: dict[str, dict[str, dict[str, Any]]] = {
-    "burgers": {
-        "smoke": {"n_train": 48, "n_test": 16, "generation_resolution": 256, "resolution": 64},
-        "default": {},
-        "paper": {"resolution": 1024, "generation_resolution": 1024},
-    },
-    "navier-stokes": {
-        "smoke": {
-            "n_train": 16,
-            "n_test": 4,
-            "resolution": 32,
-            "generation_resolution": 32,
-            "t_in": 4,
-            "t_out": 2,
-        },
-        "default": {},
-        "paper": {"n_train": 1000, "n_test": 200, "t_out": 40, "resolution": 64},
-    },
-}
-
-
-# Training budgets per problem and budget, shared by all operator methods (a comparison trains
-# them for the same epochs on the same batches); per-method ``problem_budgets`` set the network.
-TRAINING_BUDGETS: dict[str, dict[str, dict[str, Any]]] = {
-    "burgers": {"default": {"epochs": 20}},
-    "navier-stokes": {"default": {"epochs": 20, "batch_size": 5}},
+# Shared by every operator method. Dataset sizes per budget are problem parameters and the epochs
+# a problem needs are tuned in its TOML (``[tasks.operator.budgets]``, ``[tasks.operator.options]``)
+# so that a comparison trains every method on the same data for the same epochs.
+OPERATOR_DEFAULTS: dict[str, Any] = {
+    "epochs": Option(100, min=0, max=1_000_000),
+    "batch_size": Option(20, min=1, max=1_000_000),
+    "lr": Option(1e-3, min=1e-12, max=10.0),
+    "weight_decay": Option(1e-4, min=0.0, max=1.0),
+    "schedule": Option("cosine", choices=SCHEDULES),
+    "step_epochs": Option(100, min=1),
+    "step_gamma": Option(0.5, min=1e-6, max=1.0),
+    "normalize": True,
+    "eval_every_epochs": Option(0, min=0),
+    "checkpoint_every": Option(500, min=1),
 }
 
 
@@ -193,35 +167,18 @@ class OperatorMethod(Method):
     """Base of the neural-operator methods; subclasses set the network and :meth:`step`."""
 
     tasks = ("operator",)
+    needs = frozenset({"operator_data"})
     defaults: ClassVar[dict[str, Any]] = dict(OPERATOR_DEFAULTS)
-    # per equation name, per budget: option values (the class ``budgets`` apply to all)
-    problem_budgets: ClassVar[dict[str, dict[str, dict[str, Any]]]] = {}
     resolution_independent: ClassVar[bool] = True
 
-    def __init__(self, problem: Equation, *args: Any, **kwargs: Any) -> None:
-        super().__init__(problem, *args, **kwargs)
-        if self.options["schedule"] not in SCHEDULES:
-            raise SciMLError(
-                f"invalid value {self.options['schedule']!r} for option schedule; "
-                f"choices: {', '.join(SCHEDULES)}"
-            )
+    def __init__(self, problem: Equation, **kwargs: Any) -> None:
+        super().__init__(problem, **kwargs)
         self.layout = Layout.of(problem.params)
         self._network: torch.nn.Module | None = None
         self._dataset = None
         self._stats: dict[str, np.ndarray] | None = None
         self._result: TrainResult | None = None
         self._batches_per_epoch = 1
-
-    @classmethod
-    def budget_defaults(cls, problem: Equation, budget: str) -> dict[str, Any]:
-        options = dict(cls.budgets.get(budget, {}))
-        options.update(TRAINING_BUDGETS.get(problem.spec.equation, {}).get(budget, {}))
-        options.update(cls.problem_budgets.get(problem.spec.equation, {}).get(budget, {}))
-        return options
-
-    @classmethod
-    def problem_defaults(cls, equation: str, budget: str) -> dict[str, Any]:
-        return dict(DATA_SIZES.get(equation, {}).get(budget, {}))
 
     # -- data -----------------------------------------------------------------------------
     @property
@@ -295,7 +252,7 @@ class OperatorMethod(Method):
         progress: bool = True,
         checkpoint_dir: Path | None = None,
         resume: bool = False,
-        evaluate: Any = None,
+        evaluate: Evaluator | None = None,
     ) -> TrainResult:
         o = self.options
         net = self.network

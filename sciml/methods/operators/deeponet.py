@@ -24,9 +24,11 @@ from typing import Any
 import torch
 
 from sciml.core.errors import SciMLError
+from sciml.core.options import Option
 from sciml.methods.base import METHODS
 from sciml.methods.operators.base import OPERATOR_DEFAULTS, OperatorMethod, grid_points
-from sciml.nets.deeponet import ACTIVATIONS, PODDeepONet, pod_basis
+from sciml.nets.activations import ACTIVATIONS
+from sciml.nets.deeponet import PODDeepONet, pod_basis
 
 
 @METHODS.register("deeponet")
@@ -35,36 +37,19 @@ class DeepONet(OperatorMethod):
     paper = "Lu et al., DeepONet, Nat. Mach. Intell. 2021; POD-DeepONet, CMAME 2022"
     defaults: dict[str, Any] = {
         **OPERATOR_DEFAULTS,
-        "branch_layers": [256, 256],
-        "trunk_layers": [128, 128],
-        "n_basis": 128,
-        "activation": "silu",
+        "branch_layers": Option([256, 256], min=1, max=65536),
+        "trunk_layers": Option([128, 128], min=1, max=65536),
+        "n_basis": Option(128, min=1, max=65536),
+        "activation": Option("silu", choices=tuple(ACTIVATIONS)),
         "pod": False,
-        "pod_modes": 64,
-        "trunk_harmonics": 4,
+        "pod_modes": Option(64, min=1, max=65536),
+        "trunk_harmonics": Option(4, min=0, max=256),
     }
     budgets = {
         "smoke": {"epochs": 5, "batch_size": 16, "pod_modes": 8},
         "default": {},
         "paper": {"epochs": 500},
     }
-    problem_budgets = {
-        "navier-stokes": {
-            "smoke": {"branch_layers": [32], "trunk_layers": [32], "n_basis": 16},
-            # ~361k parameters, 328k of them in the first branch layer (10 x 32 x 32 sensors)
-            "default": {"branch_layers": [32, 64], "trunk_layers": [128, 128], "n_basis": 64},
-            # the paper budget's 64 x 64 grid: 41k sensors, so the branch stays narrow (1.4M)
-            "paper": {"branch_layers": [32, 64], "trunk_layers": [128, 128], "n_basis": 64},
-        },
-    }
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        if self.options["activation"] not in ACTIVATIONS:
-            raise SciMLError(
-                f"invalid value {self.options['activation']!r} for option activation; "
-                f"choices: {', '.join(sorted(ACTIVATIONS))}"
-            )
 
     def network_config(self) -> dict[str, Any]:
         o, layout = self.options, self.layout

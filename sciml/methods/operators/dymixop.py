@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from sciml.core.options import Option
 from sciml.methods.base import METHODS
 from sciml.methods.operators.base import OPERATOR_DEFAULTS, OperatorMethod
 
@@ -28,20 +29,13 @@ class DyMixOp(OperatorMethod):
     paper = "Lai, Chen & Xu, DyMixOp, arXiv:2508.13490 (2025)"
     defaults: dict[str, Any] = {
         **OPERATOR_DEFAULTS,
-        "width": 32,
-        "n_modes": 16,
-        "n_layers": 4,
-        "kernel_size": 1,
-        "fd_kernel_size": 3,
+        "width": Option(32, min=1, max=4096),
+        "n_modes": Option(16, min=1, max=4096),
+        "n_layers": Option(4, min=1, max=64),
+        "kernel_size": Option(1, min=1, max=63),
+        "fd_kernel_size": Option(3, min=1, max=63),
     }
     budgets = {"smoke": {"epochs": 5, "batch_size": 16}, "default": {}, "paper": {"epochs": 500}}
-    problem_budgets = {
-        "navier-stokes": {
-            "smoke": {"width": 8, "n_modes": 4},
-            "default": {"width": 16, "n_modes": 8},  # ~279k parameters
-            "paper": {"width": 20, "n_modes": 12, "epochs": 500},
-        },
-    }
     resolution_independent = True
 
     def network_config(self) -> dict[str, Any]:

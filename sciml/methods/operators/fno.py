@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from sciml.core.options import Option
 from sciml.methods.base import METHODS
 from sciml.methods.operators.base import OPERATOR_DEFAULTS, OperatorMethod
 
@@ -31,19 +32,11 @@ class FNO(OperatorMethod):
     paper = "Li et al., Fourier Neural Operator, ICLR 2021 (neuraloperator)"
     defaults: dict[str, Any] = {
         **OPERATOR_DEFAULTS,
-        "width": 64,
-        "n_modes": 32,
-        "n_layers": 4,
+        "width": Option(64, min=1, max=4096),
+        "n_modes": Option(32, min=1, max=4096),
+        "n_layers": Option(4, min=1, max=64),
     }
     budgets = {"smoke": {"epochs": 5, "batch_size": 16}, "default": {}, "paper": {"epochs": 500}}
-    problem_budgets = {
-        "burgers": {"default": {"width": 36}},  # ~193k real parameters
-        "navier-stokes": {
-            "smoke": {"width": 8, "n_modes": 8},
-            "default": {"width": 16, "n_modes": 16},  # ~299k real parameters
-            "paper": {"width": 20, "n_modes": 24, "epochs": 500},
-        },
-    }
     resolution_independent = True
 
     def network_config(self) -> dict[str, Any]:

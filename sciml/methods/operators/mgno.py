@@ -16,8 +16,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from sciml.core.options import Option
 from sciml.methods.base import METHODS
 from sciml.methods.operators.base import OPERATOR_DEFAULTS, OperatorMethod
+from sciml.nets.activations import ACTIVATIONS
 
 
 @METHODS.register("mgno")
@@ -26,24 +28,18 @@ class MgNO(OperatorMethod):
     paper = "He, Liu & Xu, MgNO, ICLR 2024"
     defaults: dict[str, Any] = {
         **OPERATOR_DEFAULTS,
-        "width": 24,
-        "n_layers": 5,
-        "n_levels": 5,
-        "smoothing": [],  # per level pre-smoothing steps; [] = the reference [1,1,1,2,2]
-        "padding": "circular",
-        "activation": "gelu",
+        "width": Option(24, min=1, max=4096),
+        "n_layers": Option(5, min=1, max=64),
+        "n_levels": Option(5, min=1, max=16),
+        # per level pre-smoothing steps; [] = the reference [1,1,1,2,2]
+        "smoothing": Option([], type="list", min=0, max=64),
+        "padding": Option("circular", choices=("circular", "zeros")),
+        "activation": Option("gelu", choices=tuple(ACTIVATIONS)),
     }
     budgets = {
         "smoke": {"epochs": 5, "batch_size": 16, "n_levels": 3},
         "default": {},
         "paper": {"epochs": 500},
-    }
-    problem_budgets = {
-        "navier-stokes": {
-            "smoke": {"width": 8},
-            # 3 layers: generation plus training within 5 min on a quiet 2-core CPU (4: 340 s)
-            "default": {"width": 16, "n_layers": 3, "n_levels": 3},
-        },
     }
     resolution_independent = False
 

@@ -33,8 +33,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from sciml.methods.pinn.causal import EpsilonSchedule
+from sciml.core.options import Option, with_defaults
 from sciml.methods.base import METHODS
+from sciml.methods.pinn.causal import EpsilonSchedule
 from sciml.methods.pinn.pinn import PINN, default_windows
 from sciml.problems.base import Equation
 
@@ -45,28 +46,24 @@ class CausalPINN(PINN):
     paper = "Wang, Sankaran & Perdikaris, arXiv 2203.07404 (2022)"
     causal = True
     defaults: dict[str, Any] = {
-        **PINN.defaults,
-        "embedding": "periodic",
-        "ic_weight": 100.0,
-        "bc_weight": 10.0,
-        "hard_constraints": True,
-        "adaptive_fraction": 0.5,
-        "lbfgs_rounds": 3,
-        "n_chunks": 32,
-        "eps_schedule": [1e-2, 1e-1, 1.0, 10.0, 100.0],
-        "causal_delta": 0.99,
+        **with_defaults(
+            PINN.defaults,
+            embedding="periodic",
+            ic_weight=100.0,
+            bc_weight=10.0,
+            hard_constraints=True,
+            adaptive_fraction=0.5,
+            lbfgs_rounds=3,
+        ),
+        "n_chunks": Option(32, min=1, max=10_000),
+        "eps_schedule": Option([1e-2, 1e-1, 1.0, 10.0, 100.0], min=0.0, max=1e6),
+        "causal_delta": Option(0.99, min=0.0, max=1.0),
         "ic_in_exponent": True,
         "stop_when_converged": True,
         "lbfgs_causal": False,
-        "window_length": 0.0,
+        # marching windows of this many time units (0: one window); problems tune it in TOML
+        "window_length": Option(0.0, min=0.0),
     }
-
-    @classmethod
-    def budget_defaults(cls, problem: Equation, budget: str) -> dict[str, Any]:
-        options = super().budget_defaults(problem, budget)
-        if problem.spec.equation == "lorenz":
-            options.setdefault("window_length", 0.5)
-        return options
 
     @classmethod
     def resolve_options(cls, problem: Equation, budget: str, overrides: dict) -> dict[str, Any]:

@@ -57,49 +57,48 @@ import numpy as np
 import torch
 
 from sciml.core.derivatives import Fields
-from sciml.core.errors import SciMLError
-from sciml.methods.base import METHODS, Method
-from sciml.nets.field import ACTIVATIONS
+from sciml.core.options import Option
+from sciml.core.training import Phase, TrainResult
+from sciml.methods.base import DTYPES, METHODS, Method
+from sciml.nets.activations import ACTIVATIONS
 from sciml.nets.lagrangian import LagrangianNet
 from sciml.problems.base import Equation
-from sciml.core.training import Phase, TrainResult
 
 DIFFUSIONS = ("label", "eulerian")
 SELECTIONS = ("viscous", "entropy")
 NORMS = ("rms", "mse")
-DTYPES = {"float32": torch.float32, "float64": torch.float64}
-LAGRANGIAN_HOOKS = ("lagrangian_period", "characteristic_speed", "initial_state", "viscosity")
 
 
 @METHODS.register("lpinn")
 class LPINN(Method):
     name = "lpinn"
     tasks = ("field",)
+    needs = frozenset({"lagrangian", "time_dependent"})
     paper = "Mojgani, Balajewicz & Hassanzadeh, CMAME 404 (2023)"
     defaults: dict[str, Any] = {
-        "width": 50,
-        "depth_u": 5,
-        "depth_x": 2,
-        "activation": "tanh",
-        "harmonics": 1,
-        "n_collocation": 1024,
-        "n_initial": 256,
-        "x_weight": 10.0,
-        "u_weight": 1.0,
-        "ic_weight": 100.0,
-        "loss_norm": "mse",
-        "diffusion": "label",
-        "adam_steps": 1000,
-        "lr": 1e-3,
-        "decay_rate": 0.9,
-        "decay_steps": 1000,
-        "lbfgs_steps": 3000,
+        "width": Option(50, min=1, max=4096),
+        "depth_u": Option(5, min=1, max=64),
+        "depth_x": Option(2, min=1, max=64),
+        "activation": Option("tanh", choices=tuple(ACTIVATIONS)),
+        "harmonics": Option(1, min=1, max=64),
+        "n_collocation": Option(1024, min=16, max=10_000_000),
+        "n_initial": Option(256, min=8, max=10_000_000),
+        "x_weight": Option(10.0, min=0.0),
+        "u_weight": Option(1.0, min=0.0),
+        "ic_weight": Option(100.0, min=0.0),
+        "loss_norm": Option("mse", choices=NORMS),
+        "diffusion": Option("label", choices=DIFFUSIONS),
+        "adam_steps": Option(1000, min=0, max=100_000_000),
+        "lr": Option(1e-3, min=1e-12, max=10.0),
+        "decay_rate": Option(0.9, min=1e-6, max=1.0),
+        "decay_steps": Option(1000, min=1),
+        "lbfgs_steps": Option(3000, min=0, max=100_000_000),
         "resample": True,
-        "grid": 2048,
-        "selection": "viscous",
-        "dtype": "float32",
-        "eval_every": 500,
-        "checkpoint_every": 500,
+        "grid": Option(2048, min=16, max=10_000_000),
+        "selection": Option("viscous", choices=SELECTIONS),
+        "dtype": Option("float32", choices=tuple(DTYPES)),
+        "eval_every": Option(500, min=1),
+        "checkpoint_every": Option(500, min=1),
     }
     budgets = {
         "smoke": {"adam_steps": 150, "lbfgs_steps": 150, "n_collocation": 512, "eval_every": 100},
@@ -113,37 +112,8 @@ class LPINN(Method):
         },
     }
 
-    def __init__(self, problem: Equation, *args: Any, **kwargs: Any) -> None:
-        missing = [hook for hook in LAGRANGIAN_HOOKS if not hasattr(problem, hook)]
-        if missing:
-            raise SciMLError(
-                f"method lpinn needs a convection-type problem with a Lagrangian form "
-                f"(burgers, convection-diffusion); {problem.name} lacks {', '.join(missing)}"
-            )
-        super().__init__(problem, *args, **kwargs)
-        o = self.options
-        for key, choices in (
-            ("diffusion", DIFFUSIONS),
-            ("selection", SELECTIONS),
-            ("loss_norm", NORMS),
-            ("dtype", tuple(DTYPES)),
-            ("activation", tuple(ACTIVATIONS)),
-        ):
-            if o[key] not in choices:
-                raise SciMLError(
-                    f"invalid value {o[key]!r} for option {key}; choices: {', '.join(choices)}"
-                )
-        for key, low in (
-            ("grid", 16),
-            ("n_collocation", 16),
-            ("n_initial", 8),
-            ("width", 1),
-            ("depth_u", 1),
-            ("depth_x", 1),
-            ("harmonics", 1),
-        ):
-            if int(o[key]) < low:
-                raise SciMLError(f"invalid value {o[key]!r} for option {key}: expected >= {low}")
+    def __init__(self, problem: Equation, **kwargs: Any) -> None:
+        super().__init__(problem, **kwargs)
         self._network: LagrangianNet | None = None
         self.objective: LagrangianObjective | None = None
 

@@ -14,10 +14,10 @@ from typing import Any
 import torch
 from torch import nn
 
-from sciml.methods.pinn.causal import EpsilonSchedule, causal_weights
 from sciml.core.derivatives import Fields
-from sciml.problems.base import Equation
 from sciml.core.training import Phase
+from sciml.methods.pinn.causal import EpsilonSchedule, causal_weights
+from sciml.problems.base import Equation
 
 
 class PINNObjective:

@@ -17,96 +17,69 @@ from typing import Any
 import numpy as np
 import torch
 
+from sciml.core.errors import SciMLError
+from sciml.core.options import Option
+from sciml.core.training import Evaluator, Phase, TrainResult
+from sciml.methods.base import DTYPES, METHODS, Method
 from sciml.methods.pinn.causal import EpsilonSchedule
-from sciml.methods.base import METHODS, Method
 from sciml.methods.pinn.objective import PINNObjective
-from sciml.nets import WindowedFieldNet
+from sciml.nets.activations import ACTIVATIONS
+from sciml.nets.field import ARCHITECTURES, WindowedFieldNet
 from sciml.problems.base import Equation
-from sciml.core.training import Phase, TrainResult
 
 EMBEDDINGS = ("none", "periodic", "fourier", "periodic+fourier")
-DTYPES = {"float32": torch.float32, "float64": torch.float64}
 
 
 @METHODS.register("pinn")
 class PINN(Method):
     name = "pinn"
     tasks = ("field",)
+    needs = frozenset({"residual"})
     paper = "Raissi, Perdikaris & Karniadakis, J. Comput. Phys. 378 (2019)"
     causal = False
     defaults: dict[str, Any] = {
-        "width": 48,
-        "depth": 4,
-        "activation": "tanh",
-        "architecture": "mlp",
-        "embedding": "none",
-        "harmonics": 1,
-        "fourier_features": 128,
-        "fourier_scale": 1.0,
-        "n_collocation": 2048,
-        "n_initial": 512,
-        "n_boundary": 256,
-        "ic_weight": 1.0,
-        "bc_weight": 1.0,
-        "adam_steps": 1500,
-        "lr": 1e-3,
-        "decay_rate": 0.9,
-        "decay_steps": 1000,
-        "lbfgs_steps": 4500,
+        "width": Option(48, min=1, max=4096),
+        "depth": Option(4, min=1, max=64),
+        "activation": Option("tanh", choices=tuple(ACTIVATIONS)),
+        "architecture": Option("mlp", choices=ARCHITECTURES),
+        "embedding": Option("none", choices=EMBEDDINGS),
+        "harmonics": Option(1, min=1, max=64),
+        "fourier_features": Option(128, min=1, max=4096),
+        "fourier_scale": Option(1.0, min=0.0, max=1e4),
+        "n_collocation": Option(2048, min=1, max=10_000_000),
+        "n_initial": Option(512, min=1, max=10_000_000),
+        "n_boundary": Option(256, min=1, max=10_000_000),
+        "ic_weight": Option(1.0, min=0.0),
+        "bc_weight": Option(1.0, min=0.0),
+        "adam_steps": Option(1500, min=0, max=100_000_000),
+        "lr": Option(1e-3, min=1e-12, max=10.0),
+        "decay_rate": Option(0.9, min=1e-6, max=1.0),
+        "decay_steps": Option(1000, min=1),
+        "lbfgs_steps": Option(4500, min=0, max=100_000_000),
         "resample": True,
-        "adaptive_fraction": 0.0,
+        "adaptive_fraction": Option(0.0, min=0.0, max=1.0),
         "hard_constraints": False,
-        "lbfgs_rounds": 1,
-        "windows": 1,
-        "dtype": "float32",
-        "eval_every": 250,
-        "checkpoint_every": 200,
+        "lbfgs_rounds": Option(1, min=1, max=1000),
+        "windows": Option(1, min=1, max=1000),
+        "dtype": Option("float32", choices=tuple(DTYPES)),
+        "eval_every": Option(250, min=1),
+        "checkpoint_every": Option(200, min=1),
     }
     budgets = {
         "smoke": {"adam_steps": 150, "lbfgs_steps": 50, "n_collocation": 1024, "eval_every": 50},
         "default": {},
         "paper": {"adam_steps": 20000, "lbfgs_steps": 20000, "n_collocation": 8192},
     }
-    # Per-equation adjustments: an ODE in t needs far fewer collocation points than a PDE.
-    equation_budgets: dict[str, dict[str, dict[str, Any]]] = {
-        "lorenz": {
-            "smoke": {"n_collocation": 256, "n_chunks": 16},
-            "default": {"n_collocation": 512, "adam_steps": 2000, "lbfgs_steps": 1000},
-            "paper": {"n_collocation": 1024},
-        },
-    }
 
-    @classmethod
-    def budget_defaults(cls, problem: Equation, budget: str) -> dict[str, Any]:
-        options = dict(cls.budgets.get(budget, {}))
-        options.update(cls.equation_budgets.get(problem.spec.equation, {}).get(budget, {}))
-        return {k: v for k, v in options.items() if k in cls.defaults}
-
-    def __init__(
-        self,
-        problem: Equation,
-        budget: str = "default",
-        options: dict[str, Any] | None = None,
-        device: torch.device | str = "cpu",
-        seed: int = 0,
-    ) -> None:
-        super().__init__(problem, budget, options, device, seed)
-        if self.options["embedding"] not in EMBEDDINGS:
-            from sciml.core.errors import SciMLError
-
-            raise SciMLError(
-                f"invalid value {self.options['embedding']!r} for option embedding; "
-                f"choices: {', '.join(EMBEDDINGS)}"
-            )
+    def __init__(self, problem: Equation, **kwargs: Any) -> None:
+        super().__init__(problem, **kwargs)
         self._network: WindowedFieldNet | None = None
         ansatz = self.problem.hard_constraint()
         self.hard_constraints = bool(self.options["hard_constraints"])
         applicable = ansatz is not None and int(self.options["windows"]) == 1
-        if self.hard_constraints and not applicable and "hard_constraints" not in (options or {}):
+        if self.hard_constraints and not applicable and "hard_constraints" not in self.overrides:
             self.hard_constraints = False  # a default that this problem cannot use
         if self.hard_constraints and not applicable:
-            from sciml.core.errors import SciMLError
-
             raise SciMLError(
                 "hard_constraints=true needs one time window and an initial condition given by a "
                 f"formula; problem {self.problem.name} with windows={self.options['windows']} "
@@ -142,7 +115,11 @@ class PINN(Method):
         edges = [t0 + (t1 - t0) * k / n for k in range(n + 1)]
         return {
             "type": "WindowedFieldNet",
-            "kwargs": {"edges": edges, "time_index": p.inputs.index("t"), "window": window},
+            "kwargs": {
+                "edges": edges,
+                "time_index": p.inputs.index(p.time_input),
+                "window": window,
+            },
         }
 
     @property
@@ -182,13 +159,13 @@ class PINN(Method):
         progress: bool = True,
         checkpoint_dir: Path | None = None,
         resume: bool = False,
-        evaluate: Any = None,
+        evaluate: Evaluator | None = None,
     ) -> TrainResult:
         net = self.network
         generator = torch.Generator().manual_seed(self.seed)
         initial = self.problem.initial_data(int(self.options["n_initial"]), generator)
         edges = net.edges.tolist()
-        t_index = self.problem.inputs.index("t")
+        t_index = self.problem.inputs.index(self.problem.time_input)
         total = TrainResult()
         for k, subnet in enumerate(net.windows):
             if k > 0:  # time marching: start from the previous window's final state
@@ -223,7 +200,6 @@ class PINN(Method):
                 )
             total.steps += result.steps
             total.seconds += result.seconds
-            total.last_info = result.last_info
             if result.diverged:
                 total.diverged = result.diverged
                 break

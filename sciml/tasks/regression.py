@@ -1,0 +1,85 @@
+"""The regression task: y = f(X) learned from the rows of a data table (a CSV file), scored on a
+held-out split. Its methods (KAN regressors) arrive with their own issue; this module fixes the
+task's contract.
+
+Headline metric ``r2`` (higher is better), plus ``rmse``. Problems provide ``tabular``:
+``problem.table()`` returns an object with ``train_inputs``/``test_inputs`` (N, d) and
+``train_targets``/``test_targets`` (N, 1) arrays and the column names.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+import numpy as np
+
+from sciml.core.errors import SciMLError
+from sciml.core.metrics import r2_score
+from sciml.problems.base import Equation
+from sciml.tasks.base import TASKS, Run, Task
+from sciml.tasks.figures import plt, save_figure
+
+
+class RegressionTask(Task):
+    name = "regression"
+    metric = "r2"
+    metric_label = "R^2 (test)"
+    lower_is_better = False
+    description = "y = f(X) from the rows of a table, scored on a held-out split"
+
+    def prepare(self, problem: Equation) -> Any:
+        return problem.table()
+
+    def check_inputs(self, problem: Equation, inputs: Any) -> np.ndarray:
+        rows = super().check_inputs(problem, inputs)
+        n = len(problem.inputs)
+        if rows.ndim == 1 and n == 1:
+            rows = rows[:, None]
+        if rows.ndim != 2 or rows.shape[1] != n:
+            raise SciMLError(
+                f"inputs must have shape (N, {n}) with columns {', '.join(problem.inputs)}; "
+                f"got {rows.shape}"
+            )
+        return rows
+
+    def evaluate(self, surrogate: Any, problem: Equation) -> dict[str, Any]:
+        table = problem.table()
+        prediction = np.asarray(surrogate.predict(table.test_inputs), dtype=np.float64)
+        target = np.asarray(table.test_targets, dtype=np.float64).reshape(prediction.shape)
+        rmse = float(np.sqrt(np.mean((prediction - target) ** 2)))
+        return {"r2": r2_score(prediction, target), "rmse": rmse}
+
+    def plot_solution(self, surrogate: Any, problem: Equation, path: str | os.PathLike) -> None:
+        self.plot_comparison([(surrogate, surrogate.metrics)], problem, path)
+
+    def plot_comparison(self, runs: list[Run], problem: Equation, path: str | os.PathLike) -> None:
+        """Predicted against true on the test split, one panel per method."""
+        table = problem.table()
+        target = np.asarray(table.test_targets, dtype=np.float64).ravel()
+        fig, axes = plt.subplots(1, len(runs), figsize=(4.4 * len(runs), 4.2), squeeze=False)
+        for ax, (surrogate, metrics) in zip(axes[0], runs):
+            prediction = np.asarray(surrogate.predict(table.test_inputs)).ravel()
+            ax.scatter(target, prediction, s=6, alpha=0.6)
+            low, high = float(target.min()), float(target.max())
+            ax.plot([low, high], [low, high], "k--", lw=1)
+            ax.set_xlabel(f"true {problem.outputs[0]}")
+            ax.set_ylabel("predicted")
+            value = metrics.get("r2")
+            ax.set_title(
+                f"{surrogate.method}" + (f", R^2 = {value:.4f}" if value is not None else "")
+            )
+        fig.suptitle(f"{problem.spec.title}: test split")
+        fig.tight_layout()
+        save_figure(fig, path)
+
+    def table_columns(self) -> list[tuple[str, str]]:
+        return [
+            (self.metric_label, "{r2:.4f}"),
+            ("RMSE", "{rmse:.3e}"),
+            ("train seconds", "{train_seconds:.1f}"),
+            ("parameters", "{n_params:,}"),
+        ]
+
+
+TASKS.register("regression")(RegressionTask())
