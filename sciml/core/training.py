@@ -13,6 +13,7 @@ A method supplies an :class:`Objective` (the loss and any schedule it anneals) a
 
 from __future__ import annotations
 
+import copy
 import math
 import time
 from collections.abc import Callable
@@ -183,12 +184,24 @@ class Trainer:
                     optimizer.load_state_dict(optimizer_state)
                 for call in range(first, phase.n_calls):
                     tick = time.perf_counter()
+                    # what this step may change before it completes: an interruption inside it
+                    # (Ctrl-C lands mid-closure in L-BFGS) rewinds all of it, so that a resume
+                    # repeats the step from the same model, optimizer, objective and RNG states
                     objective_before = self.objective.state_dict()
+                    rng_before = torch.get_rng_state()
+                    optimizer_before = (
+                        copy.deepcopy(optimizer.state_dict())
+                        if phase.optimizer == "lbfgs"
+                        else None
+                    )
                     try:
                         info = self._step(phase, optimizer, call)
                     except KeyboardInterrupt:  # keep what was done: resume from this step
                         self.model.load_state_dict(good)
                         self.objective.load_state_dict(objective_before)
+                        if optimizer_before is not None:
+                            optimizer.load_state_dict(optimizer_before)
+                        torch.set_rng_state(rng_before)
                         self._save_checkpoint(phase_index, call, optimizer, result)
                         raise
                     result.seconds += time.perf_counter() - tick

@@ -45,6 +45,10 @@ class Task:
         """What a surrogate of this task takes and returns (names recorded in model.h5)."""
         return tuple(problem.inputs), tuple(problem.outputs)
 
+    def example_inputs(self, problem: Equation) -> np.ndarray:
+        """A few valid inputs for this problem's surrogates (docs, contract tests)."""
+        raise NotImplementedError
+
     def check_inputs(self, problem: Equation, inputs: Any) -> np.ndarray:
         """``inputs`` as a real, finite float array, or a one-line error (the task's calling
         convention; subclasses check the shape)."""

@@ -34,6 +34,9 @@ class DynamicsTask(Task):
     def prepare(self, problem: Equation) -> Any:
         return problem.trajectories()
 
+    def example_inputs(self, problem: Equation) -> np.ndarray:
+        return np.asarray(problem.trajectories()["test"][:4], dtype=np.float64)
+
     def check_inputs(self, problem: Equation, inputs: Any) -> np.ndarray:
         states = super().check_inputs(problem, inputs)
         dim = len(problem.outputs)

@@ -41,6 +41,9 @@ class OperatorTask(Task):
         attributes = problem.operator_dataset().attributes
         return tuple(json.loads(attributes["inputs"])), tuple(json.loads(attributes["outputs"]))
 
+    def example_inputs(self, problem: Equation) -> np.ndarray:
+        return problem.operator_dataset().test_inputs[:2]
+
     def evaluate(self, surrogate: Any, problem: Equation) -> dict[str, Any]:
         data = problem.operator_dataset()
         prediction = surrogate.predict(data.test_inputs)

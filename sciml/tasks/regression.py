@@ -31,6 +31,9 @@ class RegressionTask(Task):
     def prepare(self, problem: Equation) -> Any:
         return problem.table()
 
+    def example_inputs(self, problem: Equation) -> np.ndarray:
+        return np.asarray(problem.table().test_inputs[:8], dtype=np.float64)
+
     def check_inputs(self, problem: Equation, inputs: Any) -> np.ndarray:
         rows = super().check_inputs(problem, inputs)
         n = len(problem.inputs)
