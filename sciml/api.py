@@ -20,7 +20,7 @@ import torch
 
 from sciml.core.device import resolve_device
 from sciml.core.errors import SciMLError
-from sciml.core.io import atomic_path, ensure_directory, write_json
+from sciml.core.io import atomic_path, directory_lock, ensure_directory, write_json
 from sciml.core.surrogate import Surrogate, read_surrogate
 from sciml.core.training import Evaluator
 from sciml.core.version import __version__
@@ -102,10 +102,26 @@ def solve(
     if budget not in BUDGETS:
         raise SciMLError(f"unknown budget {budget!r}; choices: {', '.join(BUDGETS)}")
     run = plan(problem, method, overrides)
+    if out is None:
+        return _solve(run, problem, budget, seed, device, None, resume, progress)
+    out_dir = ensure_directory(out)
+    with directory_lock(out_dir):
+        return _solve(run, problem, budget, seed, device, out_dir, resume, progress)
+
+
+def _solve(
+    run: Plan,
+    problem: str,
+    budget: str,
+    seed: int,
+    device: str,
+    out_dir: Path | None,
+    resume: bool,
+    progress: bool,
+) -> tuple[Surrogate, dict[str, Any]]:
     sizes = run.spec.budget_parameters(run.task, budget)  # e.g. smaller data at smoke
     the_problem = load_problem(problem, run.task, {**sizes, **run.problem_values}, seed)
     torch_device = resolve_device(device)
-    out_dir = ensure_directory(out) if out is not None else None
     torch.manual_seed(seed)
     np.random.seed(seed % 2**32)
     runner = run.method(
@@ -200,7 +216,7 @@ def _bind(surrogate: Surrogate, problem: Equation) -> Surrogate:
     def generate(s: Surrogate, initial: Any, steps: int) -> np.ndarray:
         return method.generate(s, task.check_inputs(problem, initial), steps)
 
-    return surrogate.bind(predict, generate if surrogate.task == "dynamics" else None)
+    return surrogate.bind(predict, generate if task.generates else None)
 
 
 def load(path: str | Path, device: str = "cpu") -> Surrogate:

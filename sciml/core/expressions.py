@@ -29,34 +29,83 @@ _BINARY = {
 _UNARY = {ast.USub: operator.neg, ast.UAdd: operator.pos}
 
 
+def _constant(node: ast.AST) -> float | None:
+    """The value of a constant, possibly signed (``-2``); None for anything else."""
+    if isinstance(node, ast.UnaryOp) and type(node.op) in _UNARY:
+        inner = _constant(node.operand)
+        return None if inner is None else _UNARY[type(node.op)](inner)
+    if isinstance(node, ast.Constant) and isinstance(node.value, (int, float)):
+        return float(node.value)
+    return None
+
+
+MAX_LENGTH = 2000  # characters
+MAX_DEPTH = 60  # nesting of operations
+MAX_EXPONENT = 64.0  # |constant exponent|; a power's exponent must be a constant
+
+
 class Expression:
-    """A parsed formula in the given variables; call it with arrays or tensors."""
+    """A parsed formula in the given variables; call it with arrays or tensors.
+
+    What a formula may compute is bounded, so that no file or option can hang the process: at most
+    ``MAX_LENGTH`` characters and ``MAX_DEPTH`` nested operations, and ``**`` only with a constant
+    exponent of magnitude at most ``MAX_EXPONENT``; numbers are floats (no unbounded integers).
+    """
 
     def __init__(self, text: str, variables: tuple[str, ...]) -> None:
-        self.text = text
+        self.text = str(text)
         self.variables = variables
+        self.shown = self.text if len(self.text) <= 60 else self.text[:57] + "..."
+        if len(self.text) > MAX_LENGTH:
+            raise SciMLError(
+                f"formula {self.shown!r} is too long ({len(self.text)} characters; at most "
+                f"{MAX_LENGTH})"
+            )
         try:
-            self._tree = ast.parse(text, mode="eval").body
-        except SyntaxError:
-            raise SciMLError(f"invalid formula {text!r}: not an arithmetic expression") from None
-        self._check(self._tree)
+            self._tree = ast.parse(self.text, mode="eval").body
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
+            raise SciMLError(
+                f"invalid formula {self.shown!r}: not an arithmetic expression"
+            ) from None
+        try:
+            self._check(self._tree, 0)
+        except RecursionError:
+            raise SciMLError(f"formula {self.shown!r} nests too deeply") from None
 
-    def _check(self, node: ast.AST) -> None:
-        if isinstance(node, ast.Constant) and isinstance(node.value, (int, float)):
+    def _check(self, node: ast.AST, depth: int) -> None:
+        if depth > MAX_DEPTH:
+            raise SciMLError(f"formula {self.shown!r} nests deeper than {MAX_DEPTH} operations")
+        depth += 1
+        if (
+            isinstance(node, ast.Constant)
+            and isinstance(node.value, (int, float))
+            and not isinstance(node.value, bool)
+        ):
+            if not math.isfinite(float(node.value)) or abs(float(node.value)) > 1e300:
+                raise SciMLError(f"formula {self.shown!r} holds a number out of range")
             return
         if isinstance(node, ast.Name):
             if node.id not in self.variables and node.id not in _CONSTANTS:
                 allowed = ", ".join(self.variables + tuple(_CONSTANTS))
                 raise SciMLError(
-                    f"formula {self.text!r} uses {node.id!r}; allowed names: {allowed}"
+                    f"formula {self.shown!r} uses {node.id[:40]!r}; allowed names: {allowed}"
                 )
             return
+        if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Pow):
+            exponent = _constant(node.right)
+            if exponent is None or abs(exponent) > MAX_EXPONENT:
+                raise SciMLError(
+                    f"formula {self.shown!r}: ** needs a constant exponent of magnitude at most "
+                    f"{MAX_EXPONENT:g}"
+                )
+            self._check(node.left, depth)
+            return
         if isinstance(node, ast.BinOp) and type(node.op) in _BINARY:
-            self._check(node.left)
-            self._check(node.right)
+            self._check(node.left, depth)
+            self._check(node.right, depth)
             return
         if isinstance(node, ast.UnaryOp) and type(node.op) in _UNARY:
-            self._check(node.operand)
+            self._check(node.operand, depth)
             return
         if (
             isinstance(node, ast.Call)
@@ -65,20 +114,29 @@ class Expression:
             and len(node.args) == 1
             and not node.keywords
         ):
-            self._check(node.args[0])
+            self._check(node.args[0], depth)
             return
         raise SciMLError(
-            f"formula {self.text!r} is not allowed: use numbers, {', '.join(self.variables)}, "
+            f"formula {self.shown!r} is not allowed: use numbers, {', '.join(self.variables)}, "
             f"pi, e, + - * / ** and {', '.join(_FUNCTIONS)}"
         )
 
     def __call__(self, **values: Any) -> Any:
+        """The formula at ``values``; arithmetic errors of constants (1/0) are one-line errors."""
+        try:
+            return self._evaluate(**values)
+        except (ZeroDivisionError, OverflowError):
+            raise SciMLError(
+                f"formula {self.shown!r} cannot be evaluated (division by zero or overflow)"
+            ) from None
+
+    def _evaluate(self, **values: Any) -> Any:
         module = torch if any(isinstance(v, torch.Tensor) for v in values.values()) else np
         return self._eval(self._tree, values, module)
 
     def _eval(self, node: ast.AST, values: dict[str, Any], module: Any) -> Any:
         if isinstance(node, ast.Constant):
-            return node.value
+            return float(node.value)
         if isinstance(node, ast.Name):
             return values[node.id] if node.id in values else _CONSTANTS[node.id]
         if isinstance(node, ast.BinOp):

@@ -75,3 +75,48 @@ def _finite(value: Any) -> Any:
     if value is None or isinstance(value, (str, int, bool)):
         return value
     raise TypeError(f"not JSON serialisable: {type(value).__name__}")
+
+
+@contextlib.contextmanager
+def directory_lock(directory: str | os.PathLike) -> Iterator[None]:
+    """Hold ``DIRECTORY/.sciml.lock`` while a run writes there: a second run into the same
+    directory fails in one line instead of overwriting the first one's files. A lock left by a
+    process that no longer exists is taken over."""
+    path = Path(directory) / ".sciml.lock"
+    for _ in range(2):
+        try:
+            handle = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
+            break
+        except FileExistsError:
+            owner = _lock_owner(path)
+            if owner is not None and _alive(owner):
+                raise SciMLError(
+                    f"output directory {str(directory)!r} is in use by another sciml run "
+                    f"(pid {owner}); wait for it or choose another --out"
+                ) from None
+            path.unlink(missing_ok=True)  # stale: its process is gone
+    else:
+        raise SciMLError(f"cannot lock output directory {str(directory)!r}")
+    try:
+        os.write(handle, str(os.getpid()).encode())
+        os.close(handle)
+        yield
+    finally:
+        path.unlink(missing_ok=True)
+
+
+def _lock_owner(path: Path) -> int | None:
+    try:
+        return int(path.read_text().strip())
+    except (OSError, ValueError):
+        return None
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True

@@ -14,6 +14,7 @@ A method supplies an :class:`Objective` (the loss and any schedule it anneals) a
 from __future__ import annotations
 
 import copy
+import json
 import math
 import time
 from collections.abc import Callable
@@ -115,6 +116,7 @@ class Trainer:
         checkpoint_every: int = 500,
         progress: bool = True,
         description: str = "training",
+        identity: dict[str, Any] | None = None,
     ) -> None:
         self.model = model
         self.objective = objective
@@ -125,6 +127,7 @@ class Trainer:
         self.checkpoint_every = checkpoint_every
         self.progress = progress
         self.description = description
+        self.identity = json.loads(json.dumps(identity or {}))  # plain JSON, as it is stored
 
     # -- state ----------------------------------------------------------------------------
     def _snapshot(self) -> dict[str, torch.Tensor]:
@@ -141,6 +144,7 @@ class Trainer:
             "call": call,
             "result": asdict(result),
             "torch_rng": torch.get_rng_state(),
+            "identity": json.dumps(self.identity, sort_keys=True),
         }
         with atomic_path(self.checkpoint_path) as temporary:
             torch.save(state, temporary)
@@ -150,8 +154,23 @@ class Trainer:
             return None
         try:
             state = torch.load(self.checkpoint_path, map_location="cpu", weights_only=True)
+            if not isinstance(state, dict) or "model" not in state:
+                raise ValueError("not a sciml checkpoint")
         except Exception as error:  # noqa: BLE001 - any unreadable checkpoint is reported the same
-            raise SciMLError(f"cannot resume from {self.checkpoint_path}: {error}") from None
+            reason = (str(error).strip().splitlines() or [type(error).__name__])[0][:120]
+            raise SciMLError(f"cannot resume from {self.checkpoint_path}: {reason}") from None
+        stored = json.loads(state.get("identity", "null") or "null")
+        if stored is None:
+            raise SciMLError(
+                f"cannot resume from {self.checkpoint_path}: it records no run identity (an older "
+                "sciml wrote it); delete it or run without --resume"
+            )
+        if stored != self.identity:
+            raise SciMLError(
+                f"cannot resume from {self.checkpoint_path}: it belongs to another run "
+                f"(differs in {', '.join(identity_differences(stored, self.identity))}); use "
+                "another --out or run without --resume"
+            )
         self.model.load_state_dict(state["model"])
         self.objective.load_state_dict(state["objective"])
         torch.set_rng_state(state["torch_rng"])
@@ -264,6 +283,19 @@ class Trainer:
         optimizer.step()
         info.update(logs, loss=float(loss.detach()))
         return info
+
+
+def identity_differences(stored: dict[str, Any], current: dict[str, Any]) -> list[str]:
+    """The fields (``options.lr``, ``parameters.beta``, ``problem``) in which two run identities
+    differ."""
+    names = []
+    for key in sorted(set(stored) | set(current)):
+        a, b = stored.get(key), current.get(key)
+        if isinstance(a, dict) and isinstance(b, dict):
+            names += [f"{key}.{k}" for k in sorted(set(a) | set(b)) if a.get(k) != b.get(k)]
+        elif a != b:
+            names.append(key)
+    return names
 
 
 def _steps_of(phase: Phase | None, calls: int) -> int:

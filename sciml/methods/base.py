@@ -23,6 +23,7 @@ from sciml.problems.base import Equation
 from sciml.problems.spec import BUDGETS
 
 DTYPES = {"float32": torch.float32, "float64": torch.float64}
+CHECKPOINT_VERSION = 2
 
 
 class Method:
@@ -103,7 +104,24 @@ class Method:
             checkpoint_path=checkpoint_path,
             progress=progress,
             description=f"{self.name} {self.problem.name}{label}",
+            identity=self.run_identity(),
         )
+
+    def run_identity(self) -> dict[str, Any]:
+        """What a checkpoint must match to be resumed: problem, parameters, method, options (all
+        but the evaluation and checkpoint cadence), budget, seed and checkpoint layout."""
+        cadence = ("eval_every", "eval_every_epochs", "checkpoint_every")
+        return {
+            "problem": self.problem.name,
+            "equation": self.problem.spec.equation,
+            "task": self.problem.task,
+            "parameters": self.problem.params,
+            "method": self.name,
+            "options": {k: v for k, v in self.options.items() if k not in cadence},
+            "budget": self.budget,
+            "seed": self.seed,
+            "checkpoint_version": CHECKPOINT_VERSION,
+        }
 
     def network_config(self) -> dict[str, Any]:
         """{"type": registered network name, "kwargs": JSON constructor arguments}."""

@@ -29,6 +29,7 @@ class Task:
     metric: ClassVar[str] = ""
     metric_label: ClassVar[str] = ""  # for axes and tables, e.g. "relative L2 error"
     lower_is_better: ClassVar[bool] = True
+    generates: ClassVar[bool] = False  # surrogates have ``generate`` (free runs), not only predict
     description: ClassVar[str] = ""
 
     # -- data -----------------------------------------------------------------------------

@@ -29,6 +29,7 @@ class DynamicsTask(Task):
     name = "dynamics"
     metric = "d_stsp"
     metric_label = "D_stsp"
+    generates = True
     description = "a generative model of a trajectory, scored on its long free runs"
 
     def prepare(self, problem: Equation) -> Any:

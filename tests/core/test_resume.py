@@ -91,3 +91,22 @@ def test_without_the_rng_restore_the_result_differs(tmp_path, monkeypatch):
     monkeypatch.setattr(torch, "set_rng_state", lambda state: None)
     torch.manual_seed(99)  # a fresh process would not continue the old random stream
     assert not torch.equal(_train(path, resume=True), straight)
+
+
+def test_resume_refuses_a_checkpoint_of_another_run(tmp_path):
+    import sciml
+    from sciml.core.errors import SciMLError
+
+    options = {"adam_steps": 20, "lbfgs_steps": 0}
+    common = {"budget": "smoke", "out": tmp_path, "progress": False, "device": "cpu"}
+    sciml.solve("convection-diffusion", "pinn", overrides={**options, "beta": 5}, **common)
+    with pytest.raises(SciMLError, match=r"another run \(differs in parameters\.beta\)"):
+        sciml.solve(
+            "convection-diffusion",
+            "pinn",
+            overrides={**options, "beta": 50},
+            resume=True,
+            **common,
+        )
+    with pytest.raises(SciMLError, match="differs in .*problem"):
+        sciml.solve("burgers", "pinn", overrides=options, resume=True, **common)
