@@ -56,12 +56,21 @@ def parse_sets(values: list[str] | None) -> dict[str, str]:
 
 
 @app.command("list")
-def list_command() -> None:
-    """List problems (tasks, parameters with defaults and ranges), methods and task kinds."""
+def list_command(
+    problem: Annotated[
+        str | None,
+        typer.Argument(help="Show just this problem: a name, a .toml file or a .csv file."),
+    ] = None,
+) -> None:
+    """List problems (tasks, parameters with defaults and ranges), methods and task kinds; with
+    PROBLEM, just that problem."""
     from sciml.methods import METHODS
     from sciml.problems.spec import builtin_problem_names, load_spec
     from sciml.tasks import TASKS
 
+    if problem is not None:
+        _print_problem(load_spec(problem))
+        return
     print("Problems:")
     for name in builtin_problem_names():
         _print_problem(load_spec(name))

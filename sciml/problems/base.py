@@ -187,7 +187,8 @@ def load_problem(
     overrides: dict[str, Any] | None = None,
     seed: int = 0,
 ) -> Equation:
-    """The problem ``name_or_path`` (built-in name or TOML path) for ``task``, with overrides."""
+    """The problem ``name_or_path`` (built-in name, TOML path, or CSV path: a regression on the
+    file's rows) for ``task``, with overrides."""
     import sciml.problems  # noqa: F401  (fills EQUATIONS)
 
     spec = load_spec(name_or_path)

@@ -34,6 +34,7 @@ from typing import Any
 
 from sciml.core.errors import SciMLError
 from sciml.core.options import Option
+from sciml.data.tabular import read_csv_table
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -201,7 +202,10 @@ def _read_table(name_or_path: str, seen: tuple[str, ...] = ()) -> tuple[dict, st
 
 
 def load_spec(name_or_path: str) -> ProblemSpec:
-    """Read a built-in problem by name, or a user's problem file by path."""
+    """Read a built-in problem by name, a user's problem file by path, or a CSV file: a
+    regression on its rows (the ``tabular`` equation; columns and split in ``docs/formats.md``)."""
+    if str(name_or_path).lower().endswith(".csv"):
+        return _csv_spec(str(name_or_path))
     table, source = _read_table(name_or_path)
     for key in ("name", "equation"):
         if key not in table:
@@ -217,4 +221,34 @@ def load_spec(name_or_path: str) -> ProblemSpec:
         parameters=params,
         tasks=tasks,
         source=source,
+    )
+
+
+def _csv_spec(path: str) -> ProblemSpec:
+    """The problem of a CSV file, named after it; the file is read (and checked) here, so the
+    target's choices are its columns."""
+    table = read_csv_table(path)
+    parameters = {
+        "target": Option(
+            table.columns[-1],
+            type="choice",
+            choices=table.columns,
+            description="the column to predict; every other column is an input",
+            name="target",
+        ),
+        "test_fraction": Option(  # in (0, 1), checked by the problem: Option bounds are closed
+            0.2,
+            description="share of the rows held out for testing, in (0, 1); the rows are drawn "
+            "by a permutation seeded with the run's seed",
+            name="test_fraction",
+        ),
+    }
+    return ProblemSpec(
+        name=Path(path).stem,
+        equation="tabular",
+        title=f"Regression on {Path(path).name}",
+        description=f"{table.n_rows} rows; columns {', '.join(table.columns)}",
+        parameters=parameters,
+        tasks={"regression": {}},
+        source=str(Path(path).resolve()),
     )
