@@ -211,10 +211,10 @@ def _bind(surrogate: Surrogate, problem: Equation) -> Surrogate:
     task = TASKS.get(surrogate.task)
 
     def predict(s: Surrogate, inputs: Any) -> np.ndarray:
-        return method.predict(s, task.check_inputs(problem, inputs))
+        return method.predict(s, task.check_inputs(problem, s, inputs))
 
     def generate(s: Surrogate, initial: Any, steps: int) -> np.ndarray:
-        return method.generate(s, task.check_inputs(problem, initial), steps)
+        return method.generate(s, task.check_inputs(problem, s, initial), steps)
 
     return surrogate.bind(predict, generate if task.generates else None)
 

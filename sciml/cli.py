@@ -101,7 +101,10 @@ def _print_problem(spec: Any) -> None:
 @app.command()
 def solve(
     problem: Annotated[
-        str, typer.Argument(help="A problem name (see `sciml list`) or a .toml file.")
+        str,
+        typer.Argument(
+            help="A problem name (see `sciml list`), a .toml problem file or a .csv table."
+        ),
     ],
     method: Annotated[str, typer.Option(help="The method, e.g. pinn, causal-pinn.")],
     budget: Budget = "default",
@@ -150,7 +153,9 @@ def eval_command(
 
 @app.command()
 def compare(
-    problem: Annotated[str, typer.Argument(help="A problem name or a .toml file.")],
+    problem: Annotated[
+        str, typer.Argument(help="A problem name, a .toml problem file or a .csv table.")
+    ],
     methods: Annotated[str, typer.Option(help="Comma-separated methods, e.g. pinn,causal-pinn.")],
     budget: Budget = "default",
     seed: Seed = 0,
@@ -186,7 +191,9 @@ def compare(
 
 @app.command()
 def data(
-    problem: Annotated[str, typer.Argument(help="A problem name or a .toml file.")],
+    problem: Annotated[
+        str, typer.Argument(help="A problem name, a .toml problem file or a .csv table.")
+    ],
     task: Annotated[
         str | None, typer.Option(help="The task [default: the problem's first].")
     ] = None,
@@ -229,7 +236,9 @@ def main() -> None:
 
 @app.command()
 def sweep(
-    problem: Annotated[str, typer.Argument(help="A problem name or a .toml file.")],
+    problem: Annotated[
+        str, typer.Argument(help="A problem name, a .toml problem file or a .csv table.")
+    ],
     param: Annotated[
         str, typer.Option(help="The problem parameter and its values, e.g. beta=10,30,50,100.")
     ],

@@ -28,6 +28,7 @@ class Task:
     name: ClassVar[str] = ""
     metric: ClassVar[str] = ""
     metric_label: ClassVar[str] = ""  # for axes and tables, e.g. "relative L2 error"
+    metric_format: ClassVar[str] = ".3e"
     lower_is_better: ClassVar[bool] = True
     generates: ClassVar[bool] = False  # surrogates have ``generate`` (free runs), not only predict
     description: ClassVar[str] = ""
@@ -50,9 +51,9 @@ class Task:
         """A few valid inputs for this problem's surrogates (docs, contract tests)."""
         raise NotImplementedError
 
-    def check_inputs(self, problem: Equation, inputs: Any) -> np.ndarray:
+    def check_inputs(self, problem: Equation, surrogate: Any, inputs: Any) -> np.ndarray:
         """``inputs`` as a real, finite float array, or a one-line error (the task's calling
-        convention; subclasses check the shape)."""
+        convention; subclasses check the shape against ``surrogate.inputs``)."""
         return real_finite_array(inputs)
 
     # -- evaluation -----------------------------------------------------------------------
@@ -63,7 +64,7 @@ class Task:
     def summary(self, metrics: dict[str, Any]) -> str:
         """One line for the terminal."""
         value = metrics.get(self.metric)
-        shown = f"{value:.3e}" if isinstance(value, (int, float)) else "n/a"
+        shown = format(value, self.metric_format) if isinstance(value, (int, float)) else "n/a"
         return (
             f"{metrics['problem']} / {metrics['method']}: {self.metric} {shown}, "
             f"train {metrics['train_seconds']:.1f} s, {metrics['n_params']:,} parameters"
@@ -80,7 +81,7 @@ class Task:
         """(header, format) per column after the method's name; format is applied to the row's
         metrics with ``str.format_map``, e.g. ``("rel. L2", "{rel_l2:.3e}")``."""
         return [
-            (self.metric_label or self.metric, f"{{{self.metric}:.3e}}"),
+            (self.metric_label or self.metric, f"{{{self.metric}:{self.metric_format}}}"),
             ("train seconds", "{train_seconds:.1f}"),
             ("parameters", "{n_params:,}"),
         ]
@@ -98,6 +99,19 @@ def real_finite_array(inputs: Any, name: str = "inputs") -> np.ndarray:
     if not np.isfinite(array).all():
         bad = int((~np.isfinite(array)).sum())
         raise SciMLError(f"{name} hold {bad} NaN or infinite value(s); give finite numbers")
+    return array
+
+
+def column_array(array: np.ndarray, columns: tuple[str, ...], name: str) -> np.ndarray:
+    """``array`` as (N, len(columns)) (a 1D array is N rows of one column), or a one-line error
+    naming the expected columns."""
+    n = len(columns)
+    if array.ndim == 1 and n == 1:
+        array = array[:, None]
+    if array.ndim != 2 or array.shape[1] != n:
+        raise SciMLError(
+            f"{name} must have shape (N, {n}) with columns {', '.join(columns)}; got {array.shape}"
+        )
     return array
 
 

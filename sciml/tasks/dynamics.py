@@ -38,8 +38,8 @@ class DynamicsTask(Task):
     def example_inputs(self, problem: Equation) -> np.ndarray:
         return np.asarray(problem.trajectories()["test"][:4], dtype=np.float64)
 
-    def check_inputs(self, problem: Equation, inputs: Any) -> np.ndarray:
-        states = super().check_inputs(problem, inputs)
+    def check_inputs(self, problem: Equation, surrogate: Any, inputs: Any) -> np.ndarray:
+        states = super().check_inputs(problem, surrogate, inputs)
         dim = len(problem.outputs)
         if states.shape[-1:] != (dim,) or states.ndim > 2:
             raise SciMLError(

@@ -15,11 +15,10 @@ from typing import Any
 
 import numpy as np
 
-from sciml.core.errors import SciMLError
 from sciml.core.metrics import relative_l2
 from sciml.data.field import cache_path, write_field_reference
 from sciml.problems.base import Equation
-from sciml.tasks.base import TASKS, Run, Task
+from sciml.tasks.base import TASKS, Run, Task, column_array
 from sciml.tasks.figures import plot_histories, plt, save_figure
 
 
@@ -40,16 +39,9 @@ class FieldTask(Task):
         points = problem.reference().points()
         return points[:: max(1, len(points) // 64)]
 
-    def check_inputs(self, problem: Equation, inputs: Any) -> np.ndarray:
-        points = super().check_inputs(problem, inputs)
-        n = len(problem.inputs)
-        if points.ndim == 1 and n == 1:
-            points = points[:, None]
-        if points.ndim != 2 or points.shape[1] != n:
-            raise SciMLError(
-                f"points must have shape (N, {n}) with columns {', '.join(problem.inputs)}; "
-                f"got {points.shape}"
-            )
+    def check_inputs(self, problem: Equation, surrogate: Any, inputs: Any) -> np.ndarray:
+        points = super().check_inputs(problem, surrogate, inputs)
+        points = column_array(points, surrogate.inputs, "points")
         lower = np.array([lo for lo, _ in problem.domain.values()])
         upper = np.array([hi for _, hi in problem.domain.values()])
         span = upper - lower

@@ -9,15 +9,18 @@ Headline metric ``r2`` (higher is better), plus ``rmse``. Problems provide ``tab
 
 from __future__ import annotations
 
+import json
 import os
+from pathlib import Path
 from typing import Any
 
+import h5py
 import numpy as np
 
-from sciml.core.errors import SciMLError
+from sciml.core.io import atomic_path
 from sciml.core.metrics import r2_score
 from sciml.problems.base import Equation
-from sciml.tasks.base import TASKS, Run, Task
+from sciml.tasks.base import TASKS, Run, Task, column_array
 from sciml.tasks.figures import plt, save_figure
 
 
@@ -26,25 +29,36 @@ class RegressionTask(Task):
     metric = "r2"
     metric_label = "R^2 (test)"
     lower_is_better = False
+    metric_format = ".4f"
     description = "y = f(X) from the rows of a table, scored on a held-out split"
 
     def prepare(self, problem: Equation) -> Any:
         return problem.table()
 
+    def write_dataset(self, problem: Equation, out: str | os.PathLike | None) -> Path:
+        """The train/test split as HDF5 (``train/inputs``, ``train/targets``, ``test/...``, the
+        column names as attributes); beside the CSV unless ``out`` is given."""
+        table = problem.table()
+        path = Path(out) if out else Path(problem.spec.source).with_suffix(".split.h5")
+        with atomic_path(path) as temporary, h5py.File(temporary, "w") as f:
+            f.attrs["format"] = "sciml-table-split"
+            f.attrs["source"] = problem.spec.source
+            f.attrs["inputs"] = json.dumps(list(problem.inputs))
+            f.attrs["outputs"] = json.dumps(list(problem.outputs))
+            f.attrs["parameters"] = json.dumps(problem.params)
+            f.attrs["seed"] = problem.seed
+            for split in ("train", "test"):
+                group = f.create_group(split)
+                group.create_dataset("inputs", data=getattr(table, f"{split}_inputs"))
+                group.create_dataset("targets", data=getattr(table, f"{split}_targets"))
+        return path
+
     def example_inputs(self, problem: Equation) -> np.ndarray:
         return np.asarray(problem.table().test_inputs[:8], dtype=np.float64)
 
-    def check_inputs(self, problem: Equation, inputs: Any) -> np.ndarray:
-        rows = super().check_inputs(problem, inputs)
-        n = len(problem.inputs)
-        if rows.ndim == 1 and n == 1:
-            rows = rows[:, None]
-        if rows.ndim != 2 or rows.shape[1] != n:
-            raise SciMLError(
-                f"inputs must have shape (N, {n}) with columns {', '.join(problem.inputs)}; "
-                f"got {rows.shape}"
-            )
-        return rows
+    def check_inputs(self, problem: Equation, surrogate: Any, inputs: Any) -> np.ndarray:
+        rows = super().check_inputs(problem, surrogate, inputs)
+        return column_array(rows, surrogate.inputs, "inputs")  # the file's columns: no CSV read
 
     def evaluate(self, surrogate: Any, problem: Equation) -> dict[str, Any]:
         table = problem.table()
