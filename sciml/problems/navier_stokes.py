@@ -19,6 +19,7 @@ import numpy as np
 import torch
 
 from sciml.core.derivatives import Fields
+from sciml.core.device import resolve_device
 from sciml.problems.base import EQUATIONS, Equation, FieldReference
 
 
@@ -78,7 +79,7 @@ class NavierStokes(Equation):
         from sciml.reference.navier_stokes import ns_forcing, solve_ns_vorticity
 
         s = int(self.params["resolution"])
-        device = "cuda" if torch.cuda.is_available() else "cpu"
+        device = resolve_device("auto")
         w0 = self.initial_vorticity(device)[None]
         forcing = ns_forcing(s, amplitude=float(self.params["forcing"])).to(device)
         t = np.linspace(0.0, float(self.params["t_end"]), int(self.params["nt"]))
