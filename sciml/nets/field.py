@@ -1,4 +1,4 @@
-"""Coordinate networks for PINN-family methods: u = N(x, t).
+"""Coordinate networks for PINN-family methods: u = N(x[, t]).
 
 :class:`FieldNet` maps physical coordinates to physical outputs. Inside it:
 
@@ -13,7 +13,8 @@
   u = u0(x) + (t - t0)/(t1 - t0) * prod_i b_i(x_i) * N(x, t), b_i = (x_i - a)(b - x_i)/((b-a)/2)^2
   on inputs with zero Dirichlet data, so the initial and boundary conditions hold exactly.
 
-:class:`WindowedFieldNet` stacks one FieldNet per time window (time marching).
+:class:`WindowedFieldNet` stacks one FieldNet per time window (time marching); a steady problem
+has a single window and no time input.
 """
 
 from __future__ import annotations
@@ -48,15 +49,19 @@ class FieldNet(nn.Module):
         input_names: list[str] | None = None,
         initial: list[str] | None = None,
         dirichlet: list[bool] | None = None,
+        time_input: str | None = None,
     ) -> None:
         super().__init__()
         self.input_names = list(input_names or [f"x{i}" for i in range(len(lower))])
-        self.time_index = self.input_names.index("t") if "t" in self.input_names else -1
+        # the hard constraints' time input; files written before this argument existed name it t
+        self.time_input = time_input or ("t" if initial is not None else None)
+        self.time_index = -1
         self.initial = None
         if initial is not None:
             from sciml.core.expressions import Expression
 
-            space = tuple(n for n in self.input_names if n != "t")
+            self.time_index = self.input_names.index(self.time_input)
+            space = tuple(n for n in self.input_names if n != self.time_input)
             self.initial = [Expression(text, space) for text in initial]
         self.dirichlet = list(dirichlet or [False] * len(lower))
         n_inputs = len(lower)
@@ -130,7 +135,7 @@ class FieldNet(nn.Module):
                 half = (self.upper[k] - self.lower[k]) / 2
                 xk = x[:, k : k + 1]
                 factor = factor * (xk - self.lower[k]) * (self.upper[k] - xk) / half**2
-        values = {n: x[:, k] for k, n in enumerate(self.input_names) if n != "t"}
+        values = {n: x[:, k] for k, n in enumerate(self.input_names) if n != self.time_input}
         base = torch.stack(
             [
                 torch.as_tensor(f(**values), dtype=x.dtype, device=x.device).expand(len(x))
@@ -142,12 +147,21 @@ class FieldNet(nn.Module):
 
 
 class WindowedFieldNet(nn.Module):
-    """One :class:`FieldNet` per time window [edges[i], edges[i+1]] (time marching)."""
+    """One :class:`FieldNet` per time window [edges[i], edges[i+1]] (time marching).
 
-    def __init__(self, edges: list[float], time_index: int, window: dict) -> None:
+    ``time_index=None`` (a steady problem): one FieldNet on the window's own bounds, no edges.
+    """
+
+    def __init__(self, edges: list[float] | None, time_index: int | None, window: dict) -> None:
         super().__init__()
-        self.register_buffer("edges", torch.tensor(edges, dtype=torch.float32))
         self.time_index = time_index
+        if time_index is None:
+            if edges is not None:
+                raise ValueError("a steady WindowedFieldNet (time_index=None) takes no edges")
+            self.register_buffer("edges", None)
+            self.windows = nn.ModuleList([FieldNet(**window)])
+            return
+        self.register_buffer("edges", torch.tensor(edges, dtype=torch.float32))
         nets = []
         for start, end in zip(edges[:-1], edges[1:]):
             lower, upper = list(window["lower"]), list(window["upper"])

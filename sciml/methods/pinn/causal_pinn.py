@@ -43,6 +43,7 @@ from sciml.problems.base import Equation
 @METHODS.register("causal-pinn")
 class CausalPINN(PINN):
     name = "causal-pinn"
+    needs = frozenset({"residual", "time_dependent"})  # its weights follow time
     paper = "Wang, Sankaran & Perdikaris, arXiv 2203.07404 (2022)"
     causal = True
     defaults: dict[str, Any] = {

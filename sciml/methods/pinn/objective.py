@@ -5,6 +5,9 @@
 
 with residuals divided by the problem's output scale. With causal weighting the
 residual term becomes mean_i w_i L_i over time chunks (:mod:`sciml.methods.pinn.causal`).
+A steady problem has no initial term, and its boundary term is the Dirichlet misfit
+mean_b |u(x_b) - g(x_b)|^2 on points of the boundary (``problem.boundary_data``), drawn like
+the collocation points: anew every Adam step when resampling, once per L-BFGS round.
 """
 
 from __future__ import annotations
@@ -15,24 +18,30 @@ import torch
 from torch import nn
 
 from sciml.core.derivatives import Fields
+from sciml.core.errors import SciMLError
 from sciml.core.training import Phase
 from sciml.methods.pinn.causal import EpsilonSchedule, causal_weights
 from sciml.problems.base import Equation
 
 
 class PINNObjective:
-    """Residual + initial + boundary loss of ``net`` on the time window [t0, t1]."""
+    """Residual + initial + boundary loss of ``net`` on the time window [t0, t1]; for a steady
+    problem ``window`` and ``initial`` are None: residual + Dirichlet loss on the domain."""
 
     def __init__(
         self,
         problem: Equation,
         net: nn.Module,
         options: dict[str, Any],
-        window: tuple[float, float],
-        initial: tuple[torch.Tensor, torch.Tensor],
+        window: tuple[float, float] | None,
+        initial: tuple[torch.Tensor, torch.Tensor] | None,
         generator: torch.Generator,
         causal: EpsilonSchedule | None = None,
     ) -> None:
+        if problem.steady and causal is not None:
+            raise SciMLError(
+                f"causal training weights time chunks; problem {problem.name} is steady"
+            )
         self.problem = problem
         self.net = net
         self.options = options
@@ -42,11 +51,16 @@ class PINNObjective:
         param = next(net.parameters())
         self.device, self.dtype = param.device, param.dtype
         self.scale = torch.tensor(problem.output_scale, dtype=self.dtype, device=self.device)
-        self.initial_points = initial[0].to(self.device, self.dtype)
-        self.initial_values = initial[1].to(self.device, self.dtype)
+        self.initial_points: torch.Tensor | None = None
+        self.initial_values: torch.Tensor | None = None
+        if initial is not None:
+            self.initial_points = initial[0].to(self.device, self.dtype)
+            self.initial_values = initial[1].to(self.device, self.dtype)
         self.initial_outputs = list(problem.initial_outputs)
         self._fixed: torch.Tensor | None = None
         self._fixed_key = ""
+        self._fixed_boundary: tuple[torch.Tensor, torch.Tensor] | None = None
+        self._fixed_boundary_key = ""
         self.min_weight = 1.0
 
     # -- sampling -------------------------------------------------------------------------
@@ -54,7 +68,9 @@ class PINNObjective:
         """Random points in the domain and window; stratified by time chunk when causal."""
         n = int(self.options["n_collocation"])
         points = self.problem.sample_domain(n, self.generator)
-        t_index = self.problem.inputs.index("t")
+        if self.problem.steady:
+            return points.to(self.device, self.dtype)
+        t_index = self.problem.inputs.index(self.problem.time_input)
         t0, t1 = self.window
         if self.causal is not None:
             chunks = int(self.options["n_chunks"])
@@ -79,6 +95,21 @@ class PINNObjective:
             self._fixed_key = key
         return self._fixed
 
+    def boundary_points_for(self, phase: Phase) -> tuple[torch.Tensor, torch.Tensor]:
+        """Steady problems: boundary points and their values, drawn like the collocation."""
+        n = int(self.options["n_boundary"])
+        if phase.optimizer == "adam" and self.options["resample"]:
+            return self._boundary(n)
+        key = f"{phase.optimizer}:{phase.name}"
+        if self._fixed_boundary is None or self._fixed_boundary_key != key:
+            self._fixed_boundary = self._boundary(n)
+            self._fixed_boundary_key = key
+        return self._fixed_boundary
+
+    def _boundary(self, n: int) -> tuple[torch.Tensor, torch.Tensor]:
+        points, values = self.problem.boundary_data(n, self.generator)
+        return points.to(self.device, self.dtype), values.to(self.device, self.dtype)
+
     def adaptive_points(self) -> torch.Tensor:
         """The fixed L-BFGS set: part uniform, part drawn with density ~ |R|^2 / mean |R|^2 + 1.
 
@@ -101,7 +132,7 @@ class PINNObjective:
         """Mean squared residual in each of ``n_chunks`` equal time intervals of the window."""
         chunks = int(self.options["n_chunks"])
         t0, t1 = self.window
-        t = points[:, self.problem.inputs.index("t")].detach()
+        t = points[:, self.problem.inputs.index(self.problem.time_input)].detach()
         index = ((t - t0) / (t1 - t0) * chunks).long().clamp(0, chunks - 1)
         sums = torch.zeros(chunks, dtype=squared.dtype, device=squared.device).index_add(
             0, index, squared
@@ -118,14 +149,19 @@ class PINNObjective:
             residual = residual / self.scale
         return residual.square().sum(dim=-1)
 
-    def initial_loss(self) -> torch.Tensor:
+    def initial_loss(self) -> torch.Tensor | None:
+        if self.initial_points is None:
+            return None
         idx = self.initial_outputs
         # unscaled: dividing by the output scale would make a wrong start look cheap, and an ODE
         # like Lorenz then settles on its trivial fixed point
         error = (self.net(self.initial_points) - self.initial_values)[:, idx]
         return error.square().sum(dim=-1).mean()
 
-    def boundary_loss(self) -> torch.Tensor | None:
+    def boundary_loss(self, phase: Phase) -> torch.Tensor | None:
+        if self.problem.steady:  # Dirichlet data, unscaled like the initial loss
+            points, values = self.boundary_points_for(phase)
+            return (self.net(points) - values).square().sum(dim=-1).mean()
         n = int(self.options["n_boundary"])
         t0, t1 = self.window
         t = t0 + (t1 - t0) * torch.rand(n, 1, generator=self.generator, dtype=torch.float64)
@@ -139,7 +175,7 @@ class PINNObjective:
         squared = self.residual_terms(points)
         ic = self.initial_loss()
         ic_weight = float(self.options["ic_weight"])
-        logs: dict[str, float] = {"loss_ic": float(ic.detach())}
+        logs: dict[str, float] = {} if ic is None else {"loss_ic": float(ic.detach())}
         if self.causal is not None:
             chunk_losses = self.chunk_losses(points, squared)
             inside = ic_weight * float(ic.detach()) if self.options["ic_in_exponent"] else 0.0
@@ -152,8 +188,8 @@ class PINNObjective:
         else:
             residual_loss = squared.mean()
         logs["loss_residual"] = float(residual_loss.detach())
-        total = residual_loss + ic_weight * ic
-        bc = self.boundary_loss()
+        total = residual_loss if ic is None else residual_loss + ic_weight * ic
+        bc = self.boundary_loss(phase)
         if bc is not None:
             total = total + float(self.options["bc_weight"]) * bc
             logs["loss_bc"] = float(bc.detach())
@@ -172,6 +208,8 @@ class PINNObjective:
             "eps_index": self.causal.index if self.causal else 0,
             "fixed": self._fixed,
             "fixed_key": self._fixed_key,
+            "fixed_boundary": self._fixed_boundary,
+            "fixed_boundary_key": self._fixed_boundary_key,
         }
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
@@ -180,3 +218,5 @@ class PINNObjective:
             self.causal.index = int(state["eps_index"])
         self._fixed = state["fixed"]
         self._fixed_key = state.get("fixed_key", "")
+        self._fixed_boundary = state.get("fixed_boundary")
+        self._fixed_boundary_key = state.get("fixed_boundary_key", "")

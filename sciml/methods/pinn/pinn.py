@@ -6,6 +6,8 @@ plus the initial- and boundary-condition misfits (:mod:`sciml.methods.pinn.objec
 Adam (collocation points resampled every step), then with L-BFGS on a fixed set. Optional input
 embeddings: ``embedding=periodic`` (exact periodicity in periodic inputs) or ``fourier`` (random
 Fourier features). ``windows > 1`` marches in time: window k starts from window k-1's prediction.
+A steady problem (no time input) has one window, no initial loss, collocation points uniform in
+the domain and a Dirichlet loss on points of the boundary (``problem.boundary_data``).
 """
 
 from __future__ import annotations
@@ -76,6 +78,11 @@ class PINN(Method):
         self._network: WindowedFieldNet | None = None
         ansatz = self.problem.hard_constraint()
         self.hard_constraints = bool(self.options["hard_constraints"])
+        if self.problem.steady and int(self.options["windows"]) != 1:
+            raise SciMLError(
+                f"windows={self.options['windows']} marches in time; problem {self.problem.name} "
+                "is steady (no time input): use windows=1"
+            )
         applicable = ansatz is not None and int(self.options["windows"]) == 1
         if self.hard_constraints and not applicable and "hard_constraints" not in self.overrides:
             self.hard_constraints = False  # a default that this problem cannot use
@@ -109,7 +116,12 @@ class PINN(Method):
             "input_names": list(p.inputs),
         }
         if self.hard_constraints:
-            window.update(p.hard_constraint())
+            window.update(p.hard_constraint(), time_input=p.time_input)
+        if p.steady:
+            return {
+                "type": "WindowedFieldNet",
+                "kwargs": {"edges": None, "time_index": None, "window": window},
+            }
         t0, t1 = p.time_range
         n = int(o["windows"])
         edges = [t0 + (t1 - t0) * k / n for k in range(n + 1)]
@@ -163,9 +175,13 @@ class PINN(Method):
     ) -> TrainResult:
         net = self.network
         generator = torch.Generator().manual_seed(self.seed)
-        initial = self.problem.initial_data(int(self.options["n_initial"]), generator)
-        edges = net.edges.tolist()
-        t_index = self.problem.inputs.index(self.problem.time_input)
+        steady = self.problem.steady
+        if steady:  # one window over the whole domain, boundary data instead of initial data
+            initial, edges, t_index = None, None, None
+        else:
+            initial = self.problem.initial_data(int(self.options["n_initial"]), generator)
+            edges = net.edges.tolist()
+            t_index = self.problem.inputs.index(self.problem.time_input)
         total = TrainResult()
         for k, subnet in enumerate(net.windows):
             if k > 0:  # time marching: start from the previous window's final state
@@ -178,7 +194,7 @@ class PINN(Method):
                 self.problem,
                 subnet,
                 self.options,
-                (edges[k], edges[k + 1]),
+                None if steady else (edges[k], edges[k + 1]),
                 initial,
                 generator,
                 causal=self.schedule(),
