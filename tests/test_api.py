@@ -28,7 +28,13 @@ REQUIRED = {
 )
 def test_smoke_solve_writes_the_outputs(problem, overrides, method, tmp_path):
     surrogate, metrics = sciml.solve(
-        problem, method, "smoke", out=tmp_path, overrides=overrides, progress=False, device="cpu"
+        problem,
+        method,
+        budget="smoke",
+        out=tmp_path,
+        overrides=overrides,
+        progress=False,
+        device="cpu",
     )
     assert REQUIRED <= set(metrics)
     assert np.isfinite(metrics["rel_l2"]) and metrics["rel_l2"] < 5.0
@@ -45,13 +51,31 @@ def test_smoke_solve_writes_the_outputs(problem, overrides, method, tmp_path):
 def test_same_seed_same_numbers():
     options = {"adam_steps": "60", "lbfgs_steps": "20"}
     _, first = sciml.solve(
-        "burgers", "causal-pinn", "smoke", seed=3, overrides=options, progress=False, device="cpu"
+        "burgers",
+        "causal-pinn",
+        budget="smoke",
+        seed=3,
+        overrides=options,
+        progress=False,
+        device="cpu",
     )
     _, second = sciml.solve(
-        "burgers", "causal-pinn", "smoke", seed=3, overrides=options, progress=False, device="cpu"
+        "burgers",
+        "causal-pinn",
+        budget="smoke",
+        seed=3,
+        overrides=options,
+        progress=False,
+        device="cpu",
     )
     _, other = sciml.solve(
-        "burgers", "causal-pinn", "smoke", seed=4, overrides=options, progress=False, device="cpu"
+        "burgers",
+        "causal-pinn",
+        budget="smoke",
+        seed=4,
+        overrides=options,
+        progress=False,
+        device="cpu",
     )
     assert first["rel_l2"] == second["rel_l2"]
     assert first["min_causal_weight"] == second["min_causal_weight"]
@@ -60,7 +84,12 @@ def test_same_seed_same_numbers():
 
 def test_compare_writes_figure_table_and_metrics(tmp_path):
     rows = sciml.compare(
-        "burgers", ["pinn", "causal-pinn"], "smoke", out=tmp_path, progress=False, device="cpu"
+        "burgers",
+        ["pinn", "causal-pinn"],
+        budget="smoke",
+        out=tmp_path,
+        progress=False,
+        device="cpu",
     )
     assert [r["method"] for r in rows] == ["pinn", "causal-pinn"]
     table = (tmp_path / "comparison.md").read_text()
@@ -79,7 +108,7 @@ def test_resume_after_interruption_matches_an_uninterrupted_run(tmp_path, monkey
     _, straight = sciml.solve(
         "convection-diffusion",
         "pinn",
-        "smoke",
+        budget="smoke",
         out=tmp_path / "a",
         overrides=options,
         progress=False,
@@ -97,7 +126,7 @@ def test_resume_after_interruption_matches_an_uninterrupted_run(tmp_path, monkey
         sciml.solve(
             "convection-diffusion",
             "pinn",
-            "smoke",
+            budget="smoke",
             out=tmp_path / "b",
             overrides=options,
             progress=False,
@@ -107,7 +136,7 @@ def test_resume_after_interruption_matches_an_uninterrupted_run(tmp_path, monkey
     _, resumed = sciml.solve(
         "convection-diffusion",
         "pinn",
-        "smoke",
+        budget="smoke",
         out=tmp_path / "b",
         overrides=options,
         progress=False,

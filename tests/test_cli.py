@@ -56,7 +56,7 @@ def test_list_shows_problems_tasks_parameters_and_methods():
         ),
         (
             ["solve", "burgers", "--method", "pinn", "--set", "adam_steps=many"],
-            "invalid value 'many' for option adam_steps",
+            "invalid value 'many' for adam_steps: expected an integer",
         ),
         (["solve", "burgers", "--method", "pinn", "--set", "nu"], "expected KEY=VALUE"),
         (["solve", "burgers", "--method", "pinn", "--budget", "huge"], "unknown budget 'huge'"),

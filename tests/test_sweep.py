@@ -81,7 +81,7 @@ def test_bad_input_fails_before_any_run(tmp_path, param, values, methods, overri
             param,
             values,
             methods,
-            "smoke",
+            budget="smoke",
             out=tmp_path / "out",
             overrides=overrides,
             progress=False,

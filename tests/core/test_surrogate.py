@@ -6,16 +6,22 @@ import pytest
 
 import sciml
 from sciml.api import _surrogate
+from sciml.core.errors import SciMLError
+from sciml.core.surrogate import FORMAT_VERSION
 from sciml.methods import METHODS
 from sciml.problems import load_problem
-from sciml.core.surrogate import FORMAT_VERSION
+from sciml.tasks import TASKS
 
 
 @pytest.fixture
 def surrogate():
     problem = load_problem("burgers")
-    method = METHODS.get("causal-pinn")(problem, "smoke", {"windows": 2}, "cpu", 0)
-    return _surrogate(method, problem, {"rel_l2": 0.5})
+    method = METHODS.get("causal-pinn")(
+        problem, budget="smoke", options={"windows": 2}, device="cpu", seed=0
+    )
+    surrogate = _surrogate(method, problem, TASKS.get("field"))
+    surrogate.metrics = {"rel_l2": 0.5}
+    return surrogate
 
 
 def test_round_trip_gives_identical_predictions(surrogate, tmp_path):
@@ -39,7 +45,7 @@ def test_file_is_plain_hdf5_with_json_metadata(surrogate, tmp_path):
 
 
 def test_predict_rejects_wrong_shapes(surrogate):
-    with pytest.raises(ValueError, match=r"shape \(N, 2\)"):
+    with pytest.raises(SciMLError, match=r"shape \(N, 2\)"):
         surrogate.predict(np.zeros((4, 3)))
 
 

@@ -2,8 +2,9 @@
 
 import numpy as np
 
-from sciml.data.cache import cache_path, cached, cached_reference, read_field_reference
 from sciml.core.errors import SciMLError
+from sciml.data.cache import cache_path, cached
+from sciml.data.field import cached_reference, read_field_reference
 from sciml.problems.base import load_problem
 
 SMALL = {"resolution": "32", "t_end": "0.1", "nt": "2"}

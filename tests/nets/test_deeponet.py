@@ -5,9 +5,9 @@ import math
 
 import pytest
 import torch
-from smoothing import fit, smoothing_problem
 
 from sciml.nets.deeponet import DeepONet, PODDeepONet, pod_basis, pod_coefficients
+from tests.nets.smoothing import fit, smoothing_problem
 
 
 @pytest.mark.parametrize("n_outputs", [1, 3])

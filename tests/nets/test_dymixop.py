@@ -5,9 +5,9 @@ import math
 
 import pytest
 import torch
-from smoothing import fit, smoothing_problem
 
 from sciml.nets.dymixop import DyMixOp, SpectralConv, ZeroSumConv
+from tests.nets.smoothing import fit, smoothing_problem
 
 
 @pytest.mark.parametrize("n", [64, 33, 128, 8])

@@ -4,9 +4,9 @@ import json
 
 import pytest
 import torch
-from smoothing import fit, smoothing_problem
 
 from sciml.nets.fno import FNONet, make_fno
+from tests.nets.smoothing import fit, smoothing_problem
 
 
 @pytest.mark.parametrize("n", [64, 63, 100])

@@ -5,9 +5,9 @@ import json
 import pytest
 import torch
 import torch.nn.functional as F
-from smoothing import fit, smoothing_problem
 
 from sciml.nets.mgno import MgNO, Prolongation
+from tests.nets.smoothing import fit, smoothing_problem
 
 
 @pytest.mark.parametrize("padding_mode", ["zeros", "circular"])

@@ -9,6 +9,7 @@ import torch
 import sciml
 from sciml.core.errors import SciMLError
 from sciml.problems.base import load_problem
+from sciml.problems.spec import load_spec
 
 OPERATORS = ["deeponet", "fno", "mgno", "dymixop"]
 BURGERS = {"n_train": "24", "n_test": "6", "epochs": "3"}
@@ -25,16 +26,20 @@ def one_thread():
 
 def _test_inputs(problem, overrides):
     sizes = {k: v for k, v in overrides.items() if k in ("n_train", "n_test", "resolution")}
-    from sciml.methods.operators.base import DATA_SIZES
-
-    params = {**DATA_SIZES[problem]["smoke"], **sizes}
+    params = {**load_spec(problem).budget_parameters("operator", "smoke"), **sizes}
     return load_problem(problem, "operator", params).operator_dataset().test_inputs
 
 
 @pytest.mark.parametrize("method", OPERATORS)
 def test_burgers_smoke_end_to_end_and_round_trip(method, tmp_path):
     surrogate, metrics = sciml.solve(
-        "burgers", method, "smoke", out=tmp_path, overrides=BURGERS, progress=False, device="cpu"
+        "burgers",
+        method,
+        budget="smoke",
+        out=tmp_path,
+        overrides=BURGERS,
+        progress=False,
+        device="cpu",
     )
     assert metrics["task"] == "operator" and np.isfinite(metrics["rel_l2"])
     assert metrics["rel_l2"] < 2.0 and metrics["epochs"] == 3 and metrics["seconds_per_epoch"] > 0
@@ -57,7 +62,7 @@ def test_pod_deeponet_round_trip_and_fixed_grid(tmp_path):
     surrogate, metrics = sciml.solve(
         "burgers",
         "deeponet",
-        "smoke",
+        budget="smoke",
         out=tmp_path,
         overrides=overrides,
         progress=False,
@@ -77,7 +82,7 @@ def test_resolution_handling(tmp_path):
         runs[method], _ = sciml.solve(
             "burgers",
             method,
-            "smoke",
+            budget="smoke",
             overrides={**BURGERS, "epochs": "1"},
             progress=False,
             device="cpu",
@@ -97,7 +102,13 @@ def test_resolution_handling(tmp_path):
 @pytest.mark.parametrize("method", OPERATORS)
 def test_navier_stokes_smoke_rolls_out(method, tmp_path):
     surrogate, metrics = sciml.solve(
-        "navier-stokes", method, "smoke", out=tmp_path, overrides=NS, progress=False, device="cpu"
+        "navier-stokes",
+        method,
+        budget="smoke",
+        out=tmp_path,
+        overrides=NS,
+        progress=False,
+        device="cpu",
     )
     assert np.isfinite(metrics["rel_l2"]) and "rel_l2_last_step" in metrics
     inputs = _test_inputs("navier-stokes", NS)
@@ -114,7 +125,7 @@ def test_compare_writes_the_operator_table(tmp_path):
     rows = sciml.compare(
         "burgers",
         ["fno", "deeponet"],
-        "smoke",
+        budget="smoke",
         out=tmp_path,
         overrides={**BURGERS, "epochs": "1"},
         progress=False,
@@ -135,7 +146,7 @@ def test_interrupted_operator_training_resumes_to_the_same_result(tmp_path, monk
         return sciml.solve(
             "burgers",
             "deeponet",
-            "smoke",
+            budget="smoke",
             out=out,
             overrides=options,
             progress=False,

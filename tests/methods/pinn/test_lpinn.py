@@ -108,7 +108,7 @@ def test_smoke_linear_convection_pipeline_and_file_round_trip(tmp_path):
     surrogate, metrics = sciml.solve(
         "convection-diffusion",
         "lpinn",
-        "smoke",
+        budget="smoke",
         out=tmp_path,
         overrides={"beta": str(beta)},
         progress=False,
@@ -135,7 +135,7 @@ def test_smoke_linear_convection_pipeline_and_file_round_trip(tmp_path):
 
 
 def test_smoke_burgers():
-    _, metrics = sciml.solve("burgers", "lpinn", "smoke", progress=False, device="cpu")
+    _, metrics = sciml.solve("burgers", "lpinn", budget="smoke", progress=False, device="cpu")
     assert metrics["rel_l2"] < 0.15
     assert metrics["options"]["selection"] == "viscous"
 
@@ -145,17 +145,31 @@ def test_smoke_burgers():
     [
         ("convection-diffusion", {"beta": "500"}, "expected a number in [0, 200]"),
         ("convection-diffusion", {"nu": "-1"}, "invalid value '-1' for nu"),
-        ("burgers", {"diffusion": "exact"}, "option diffusion; choices: label, eulerian"),
-        ("burgers", {"selection": "sort"}, "option selection; choices: viscous, entropy"),
-        ("burgers", {"grid": "4"}, "option grid: expected >= 16"),
-        ("burgers", {"activation": "relu"}, "option activation; choices: tanh, sin, gelu, silu"),
-        ("burgers", {"grid": "many"}, "invalid value 'many' for option grid"),
+        (
+            "burgers",
+            {"diffusion": "exact"},
+            "invalid value 'exact' for diffusion: expected one of label, eulerian",
+        ),
+        (
+            "burgers",
+            {"selection": "sort"},
+            "invalid value 'sort' for selection: expected one of viscous, entropy",
+        ),
+        ("burgers", {"grid": "4"}, "invalid value '4' for grid: expected an integer in [16, "),
+        (
+            "burgers",
+            {"activation": "elu"},
+            "invalid value 'elu' for activation: expected one of tanh, sin, relu, gelu, silu",
+        ),
+        ("burgers", {"grid": "many"}, "invalid value 'many' for grid: expected an integer"),
         ("burgers", {"depth": "3"}, "unknown --set key 'depth'"),
-        ("lorenz", {}, "method lpinn needs a convection-type problem"),
+        ("lorenz", {}, "method lpinn needs lagrangian (a Lagrangian form"),
     ],
 )
 def test_bad_input_fails_in_one_line(problem, overrides, message):
     with pytest.raises(SciMLError) as error:
-        sciml.solve(problem, "lpinn", "smoke", overrides=overrides, progress=False, device="cpu")
+        sciml.solve(
+            problem, "lpinn", budget="smoke", overrides=overrides, progress=False, device="cpu"
+        )
     assert message in str(error.value)
     assert "\n" not in str(error.value)
