@@ -7,11 +7,13 @@ from sciml.nets.field import FieldNet, WindowedFieldNet
 from sciml.nets.fno import FNONet
 from sciml.nets.lagrangian import LagrangianNet
 from sciml.nets.mgno import MgNO
+from sciml.nets.spectral_gp import SpectralGPField
 
 NETWORKS: Registry = Registry("network")
 NETWORKS.register("FieldNet")(FieldNet)
 NETWORKS.register("WindowedFieldNet")(WindowedFieldNet)
 NETWORKS.register("LagrangianNet")(LagrangianNet)
+NETWORKS.register("SpectralGPField")(SpectralGPField)
 for _network in (DeepONet, PODDeepONet, DyMixOp, FNONet, MgNO):  # the neural operators
     NETWORKS.register(_network.__name__)(_network)
 
@@ -23,5 +25,6 @@ __all__ = [
     "FieldNet",
     "MgNO",
     "PODDeepONet",
+    "SpectralGPField",
     "WindowedFieldNet",
 ]

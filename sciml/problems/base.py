@@ -26,7 +26,7 @@ from sciml.problems.spec import ProblemSpec, load_spec
 CAPABILITIES = {
     "residual": "a PDE or ODE residual for physics-informed training (pde_residual)",
     "time_dependent": "a time input with initial data (initial_data)",
-    "steady": "no time input: boundary data only (boundary_data)",
+    "steady": "no time input: boundary data only (boundary_data, boundary_values)",
     "lagrangian": "a Lagrangian form (lagrangian_period, characteristic_speed, initial_state, "
     "viscosity)",
     "linear_operator": "a linear operator given as coefficients and a source (linear_operator)",
@@ -157,6 +157,11 @@ class Equation:
     ) -> tuple[torch.Tensor, torch.Tensor]:
         """Steady problems: ``n`` points on the boundary (N, d) and the Dirichlet values of every
         output there (N, n_out)."""
+        raise NotImplementedError
+
+    def boundary_values(self, points: np.ndarray) -> np.ndarray:
+        """Steady problems: the Dirichlet values of every output at given (N, d) boundary points
+        (N, n_out), for methods that place their own boundary points (e.g. a grid's faces)."""
         raise NotImplementedError
 
     def trajectories(self) -> dict[str, Any]:

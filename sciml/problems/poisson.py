@@ -100,6 +100,9 @@ class Poisson(Equation):
             points[on, k] = low + (high - low) * (face[on] % 2).to(points.dtype)
         return points, self._evaluate(self._u, points)
 
+    def boundary_values(self, points: np.ndarray) -> np.ndarray:
+        return self.exact_solution(points)
+
     def hard_constraint(self) -> None:
         return None
 
