@@ -38,6 +38,33 @@ class Manufactured:
 SOLUTIONS: dict[str, Manufactured] = {
     "sinpi": Manufactured(1, "sin(pi*x)", "pi**2*sin(pi*x)", grid=201),
     "sinpi2d": Manufactured(2, "sin(pi*x)*sin(pi*y)", "2*pi**2*sin(pi*x)*sin(pi*y)", grid=101),
+    # the high-frequency and multi-scale cases of Fang et al. (ICLR 2024); grids of 60 or more
+    # points per wavelength
+    "sin100": Manufactured(1, "sin(100*x)", "10000*sin(100*x)", grid=1001),
+    "sin6cos100": Manufactured(
+        1,
+        "sin(6*x)*cos(100*x)",
+        "10036*sin(6*x)*cos(100*x) + 1200*cos(6*x)*sin(100*x)",
+        grid=1001,
+    ),
+    "xsin200": Manufactured(1, "x*sin(200*x)", "40000*x*sin(200*x) - 400*cos(200*x)", grid=2001),
+    "sin500": Manufactured(1, "sin(500*x) - 2*(x - 0.5)**2", "250000*sin(500*x) + 4", grid=5001),
+    "mix": Manufactured(
+        1,
+        "sin(x) + 0.1*sin(20*x) + 0.05*cos(100*x)",
+        "sin(x) + 40*sin(20*x) + 500*cos(100*x)",
+        grid=1001,
+    ),
+    "sin100sin100": Manufactured(
+        2, "sin(100*x)*sin(100*y)", "20000*sin(100*x)*sin(100*y)", grid=401
+    ),
+    "sin6cos20": Manufactured(
+        2,
+        "sin(6*x)*cos(20*x) + sin(6*y)*cos(20*y)",
+        "436*sin(6*x)*cos(20*x) + 240*cos(6*x)*sin(20*x)"
+        " + 436*sin(6*y)*cos(20*y) + 240*cos(6*y)*sin(20*y)",
+        grid=201,
+    ),
 }
 
 
