@@ -249,6 +249,8 @@ class GPSpectral(Method):
         result.seconds += first_solve
         for entry in result.history:
             entry["seconds"] += first_solve
+        if evaluate is not None and not result.history:  # the solve alone: one point of history
+            result.history.append({"step": 0, "seconds": first_solve, **evaluate.score()})
         if result.diverged or not math.isfinite(float(self.network.alpha.abs().max())):
             self.objective.solve()  # the kept finite hyperparameters' solution
         return result
