@@ -5,13 +5,20 @@ surrogate file), :func:`compare`, :func:`sweep`; the ``sciml`` command wraps the
 """
 
 from sciml.api import compare, evaluate_file, load, solve
-from sciml.core.errors import SciMLError, SurrogateFormatError
+from sciml.core.errors import (
+    OutsideDomainWarning,
+    SciMLError,
+    SciMLWarning,
+    SurrogateFormatError,
+)
 from sciml.core.surrogate import Surrogate
 from sciml.core.version import __version__
 from sciml.sweep import sweep
 
 __all__ = [
+    "OutsideDomainWarning",
     "SciMLError",
+    "SciMLWarning",
     "Surrogate",
     "SurrogateFormatError",
     "__version__",

@@ -9,8 +9,11 @@ is checked in one place, :func:`plan`.
 
 from __future__ import annotations
 
+import contextlib
+import difflib
 import math
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -19,8 +22,9 @@ import numpy as np
 import torch
 
 from sciml.core.device import resolve_device
-from sciml.core.errors import SciMLError
+from sciml.core.errors import SciMLError, SurrogateFormatError, brief
 from sciml.core.io import atomic_path, directory_lock, ensure_directory, write_json
+from sciml.core.memory import check_memory
 from sciml.core.surrogate import Surrogate, read_surrogate
 from sciml.core.training import Evaluator
 from sciml.core.version import __version__
@@ -71,10 +75,15 @@ def plan(problem: str, method: str, overrides: dict[str, Any] | None = None) -> 
         elif key in options:
             method_values[key] = value
         else:
+            close = difflib.get_close_matches(key, [*parameters, *options], n=3, cutoff=0.6)
+            known = (
+                f"did you mean {', '.join(close)}?"
+                if close
+                else f"method {method_cls.name} options: {', '.join(options)}"
+            )
             raise SciMLError(
-                f"unknown --set key {key!r}; problem {spec.name} parameters: "
-                f"{', '.join(parameters) or 'none'}; method {method_cls.name} options: "
-                f"{', '.join(options)}"
+                f"unknown --set key {key[:40]!r}; problem {spec.name} parameters: "
+                f"{', '.join(parameters) or 'none'}; {known}"
             )
     return Plan(spec, method_cls, task, problem_values, method_values)
 
@@ -101,6 +110,7 @@ def solve(
     """
     if budget not in BUDGETS:
         raise SciMLError(f"unknown budget {budget!r}; choices: {', '.join(BUDGETS)}")
+    check_seed(seed)
     run = plan(problem, method, overrides)
     if out is None:
         return _solve(run, problem, budget, seed, device, None, resume, progress)
@@ -132,6 +142,7 @@ def _solve(
     reference_started = time.perf_counter()
     task.prepare(the_problem)  # solve (or load) it before the training clock starts
     reference_seconds = time.perf_counter() - reference_started
+    check_network_memory(runner)
 
     def score() -> dict[str, Any]:
         return task.evaluate(_surrogate(runner, the_problem, task), the_problem)
@@ -143,11 +154,25 @@ def _solve(
         evaluate=Evaluator(task.metric, score),
     )
     surrogate = _surrogate(runner, the_problem, task)
+    try:
+        scores = task.evaluate(surrogate, the_problem)
+    except Exception as error:
+        if out_dir is None:
+            raise
+        # a finished training is never lost to a failure in scoring it (e.g. its reference data)
+        surrogate.metrics = {"scoring_error": str(error)[:300], "steps": result.steps}
+        surrogate.save(out_dir / "model.h5")
+        if not isinstance(error, SciMLError):
+            raise
+        raise SciMLError(
+            f"{error}; the trained model is saved in {out_dir / 'model.h5'}: score it with "
+            "`sciml eval` once this is fixed"
+        ) from None
     metrics: dict[str, Any] = {
         "problem": the_problem.name,
         "method": run.method.name,
         "task": run.task,
-        **task.evaluate(surrogate, the_problem),
+        **scores,
         "train_seconds": result.seconds,
         "steps": result.steps,
         "n_params": surrogate.n_params,
@@ -172,6 +197,38 @@ def _solve(
         write_json(out_dir / "metrics.json", metrics)
         task.plot_solution(surrogate, the_problem, out_dir / "solution.png")
     return surrogate, metrics
+
+
+def check_network_memory(runner: Method) -> None:
+    """Refuse a training that could not fit in memory, before the network is built. The network
+    is counted on the meta device (nothing allocated): its parameters times 6 (weights, gradients,
+    two Adam moments, the trainer's last finite copy, a checkpoint's; plus 100 for an L-BFGS
+    history of 50 steps) and, for point-wise networks, the activations of a batch: points
+    (``n_collocation + n_initial + n_boundary``) x hidden units x 6 (1 + inputs) values (the
+    residual's derivatives; measured: about 12.5 per point and unit for 2 inputs)."""
+    config = runner.network_config()
+    rng = torch.get_rng_state()
+    try:
+        with torch.device("meta"):
+            skeleton = NETWORKS.get(config["type"])(**config["kwargs"])
+    except Exception:  # noqa: BLE001 - not buildable on meta: nothing to estimate
+        return
+    finally:
+        torch.set_rng_state(rng)
+    value_bytes = 8 if runner.options.get("dtype") == "float64" else 4
+    count = sum(p.numel() for p in skeleton.parameters())
+    state = count * value_bytes * (6 + (100 if runner.options.get("lbfgs_steps") else 0))
+    units = sum(m.out_features for m in skeleton.modules() if isinstance(m, torch.nn.Linear))
+    points = sum(
+        int(runner.options.get(k, 0)) for k in ("n_collocation", "n_initial", "n_boundary")
+    )
+    activations = points * units * value_bytes * 6 * (1 + len(runner.problem.inputs))
+    check_memory(
+        state + activations,
+        f"training the {runner.name} network ({count:,} parameters"
+        + (f", {points:,} points per step)" if points else ")"),
+        "use a smaller network (width, depth, layers, windows) or fewer points",
+    )
 
 
 def _surrogate(runner: Method, problem: Equation, task: Task) -> Surrogate:
@@ -205,18 +262,40 @@ def _surrogate(runner: Method, problem: Equation, task: Task) -> Surrogate:
     return _bind(surrogate, problem)
 
 
-def _bind(surrogate: Surrogate, problem: Equation) -> Surrogate:
-    """Attach the method's predict (and generate), behind the task's input checks."""
+def _bind(surrogate: Surrogate, problem: Equation, source: Path | None = None) -> Surrogate:
+    """Attach the method's predict (and generate), behind the task's input checks; for a
+    surrogate read from ``source``, a network that fails on checked inputs is reported as a
+    malformed file (its config describes no working network), in one line."""
     method = METHODS.get(surrogate.method)
     task = TASKS.get(surrogate.task)
 
     def predict(s: Surrogate, inputs: Any) -> np.ndarray:
-        return method.predict(s, task.check_inputs(problem, s, inputs))
+        checked = task.check_inputs(problem, s, inputs)
+        with _file_network(source):
+            return method.predict(s, checked)
 
     def generate(s: Surrogate, initial: Any, steps: int) -> np.ndarray:
-        return method.generate(s, task.check_inputs(problem, s, initial), steps)
+        checked = task.check_inputs(problem, s, initial)
+        with _file_network(source):
+            return method.generate(s, checked, steps)
 
     return surrogate.bind(predict, generate if task.generates else None)
+
+
+@contextlib.contextmanager
+def _file_network(source: Path | None) -> Iterator[None]:
+    try:
+        yield
+    except SciMLError:
+        raise
+    except Exception as error:
+        if source is None:
+            raise
+        reason = (str(error).strip().splitlines() or [""])[0][:160]
+        raise SurrogateFormatError(
+            f"{source} is malformed: its network fails on valid inputs "
+            f"({type(error).__name__}: {reason})"
+        ) from None
 
 
 def load(path: str | Path, device: str = "cpu") -> Surrogate:
@@ -226,15 +305,30 @@ def load(path: str | Path, device: str = "cpu") -> Surrogate:
     )
     if surrogate.method not in METHODS or surrogate.task not in TASKS:
         raise SciMLError(
-            f"{path} was written by method {surrogate.method!r} for task {surrogate.task!r}, "
+            f"{path} was written by method {brief(surrogate.method)} for task "
+            f"{brief(surrogate.task)}, "
             f"which this sciml does not have; methods: {', '.join(METHODS.names())}"
         )
-    return _bind(surrogate, problem_of(surrogate))
+    return _bind(surrogate, problem_of(surrogate), Path(path))
 
 
 def problem_of(surrogate: Surrogate) -> Equation:
-    """Rebuild the problem a surrogate was trained on, from the file's metadata alone."""
-    info = surrogate.config["problem"]
+    """Rebuild the problem a surrogate was trained on, from the file's metadata alone; the stored
+    parameter values are checked again by the problem's own ranges (:func:`stored_parameters`)."""
+    info = surrogate.config.get("problem") if isinstance(surrogate.config, dict) else None
+    if (
+        not isinstance(info, dict)
+        or not all(isinstance(info.get(k), str) for k in ("name", "equation", "task"))
+        or not isinstance(info.get("parameters"), dict)
+        or not isinstance(info.get("seed"), int)
+        or isinstance(info.get("seed"), bool)
+    ):
+        raise SurrogateFormatError(
+            "the surrogate's config.problem is malformed: it needs name, equation and task "
+            "(strings), parameters (an object) and seed (an integer)"
+        )
+    check_seed(info["seed"])
+    parameters = stored_parameters(info)
     spec = ProblemSpec(
         name=info["name"],
         equation=info["equation"],
@@ -244,7 +338,38 @@ def problem_of(surrogate: Surrogate) -> Equation:
         tasks={info["task"]: {}},
         source=info.get("source", ""),
     )
-    return EQUATIONS.get(info["equation"])(spec, info["task"], info["parameters"], info["seed"])
+    return EQUATIONS.get(info["equation"])(spec, info["task"], parameters, info["seed"])
+
+
+def stored_parameters(info: dict[str, Any]) -> dict[str, Any]:
+    """A surrogate's stored parameter values, each parsed again by its problem's option (type,
+    range, formula bounds), so that a file cannot ask for what a ``--set`` could not: by the
+    problem file it names when that can be read, else by the built-in problem of its equation;
+    values that neither knows are kept as stored."""
+    name, source, stored = info["name"], str(info.get("source", "")), info["parameters"]
+    candidates = [name] if source == f"problems/{name}.toml" else [source] if source else []
+    for candidate in (*candidates, info["equation"]):  # built-ins are named after their equation
+        try:
+            options = load_spec(candidate).task_parameters(info["task"])
+        except SciMLError:
+            continue
+        missing = sorted(set(options) - set(stored))
+        if missing:
+            raise SurrogateFormatError(
+                f"the surrogate records no value for the parameter(s) {', '.join(missing)}"
+            )
+        try:
+            return {k: options[k].parse(v) if k in options else v for k, v in stored.items()}
+        except SciMLError as error:
+            raise SciMLError(f"the surrogate records a parameter out of range: {error}") from None
+    return dict(stored)
+
+
+def check_seed(seed: Any) -> int:
+    """Seeds are integers in [0, 2^62): every generator derived from one (2 seed + 1) fits."""
+    if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed < 2**62:
+        raise SciMLError(f"invalid seed {str(seed)[:40]}: expected an integer in [0, 2^62)")
+    return seed
 
 
 def evaluate_file(path: str | Path) -> dict[str, Any]:
@@ -347,5 +472,5 @@ def write_dataset(
     out: str | Path | None = None,
 ) -> Path:
     """Solve the reference and write it as HDF5 (the cache path unless ``out`` is given)."""
-    the_problem = load_problem(problem, task, overrides, seed)
+    the_problem = load_problem(problem, task, overrides, check_seed(seed))
     return TASKS.get(the_problem.task).write_dataset(the_problem, out)

@@ -5,8 +5,9 @@ Bad input ends with one line on stderr and exit status 2, never a traceback.
 
 from __future__ import annotations
 
-import json
+import math
 import sys
+import warnings
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -146,9 +147,15 @@ def eval_command(
 ) -> None:
     """Recompute a saved surrogate's metrics against the reference solver."""
     import sciml
+    from sciml.core.io import json_text
+    from sciml.tasks import TASKS
 
     metrics = sciml.evaluate_file(model)
-    print(json.dumps(metrics, indent=2))
+    print(json_text(metrics))  # strict JSON: a NaN score is null
+    headline = metrics.get(TASKS.get(metrics["task"]).metric)
+    if not isinstance(headline, (int, float)) or not math.isfinite(headline):
+        print(f"warning: {TASKS.get(metrics['task']).metric} is not finite", file=sys.stderr)
+        raise typer.Exit(1)
 
 
 @app.command()
@@ -216,21 +223,44 @@ def _summary(metrics: dict[str, Any]) -> str:
     return TASKS.get(metrics["task"]).summary(metrics)
 
 
+# typer raises the usage errors of its own copy of click (missing option, bad integer, unknown
+# command); both kinds are one line
+_USAGE_ERRORS = tuple(
+    {click.exceptions.UsageError}
+    | {c for c in typer.BadParameter.__mro__ if c.__name__ == "UsageError"}
+)
+
+
+def _one_line(text: str, limit: int = 1000) -> str:
+    """Whatever a message quotes from a file, it prints as one line of at most ``limit``."""
+    text = " ".join(text.splitlines())
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def _one_line_warning(
+    message: Warning | str, category: type[Warning], *args: Any, **kw: Any
+) -> str:
+    return f"warning: {_one_line(str(message))}\n"
+
+
 def main() -> None:
     """The console entry point: every SciMLError is one line on stderr and exit status 2."""
+    warnings.formatwarning = _one_line_warning
     try:
-        code = app(standalone_mode=False)
+        code = app(standalone_mode=False, prog_name="sciml")
     except SciMLError as error:
-        print(f"error: {error}", file=sys.stderr)
+        print(f"error: {_one_line(str(error))}", file=sys.stderr)
         sys.exit(2)
-    except click.exceptions.UsageError as error:
-        error.show()
+    except _USAGE_ERRORS as error:
+        command = error.ctx.command_path if error.ctx else "sciml"
+        print(f"error: {error.format_message()} (see {command} --help)", file=sys.stderr)
         sys.exit(2)
-    except (KeyboardInterrupt, click.exceptions.Abort):
+    except (KeyboardInterrupt, click.exceptions.Abort, typer.Abort):
+        code = 130
+    if code == 130:  # Ctrl-C: typer turns KeyboardInterrupt into this exit code
         print(
             "interrupted; rerun with --resume to continue from the last checkpoint", file=sys.stderr
         )
-        sys.exit(130)
     sys.exit(code if isinstance(code, int) else 0)
 
 

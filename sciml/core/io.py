@@ -37,17 +37,28 @@ def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
     """Yield a temporary path to write; on success it replaces ``path`` in one step."""
     target = Path(path)
     ensure_directory(target.parent if str(target.parent) else ".")
-    handle, temporary = tempfile.mkstemp(
-        prefix=f".{target.name}.", suffix=".tmp", dir=target.parent
-    )
+    try:
+        handle, temporary = tempfile.mkstemp(
+            prefix=f".{target.name}.", suffix=".tmp", dir=target.parent
+        )
+    except OSError as error:
+        raise SciMLError(f"cannot write {str(target)!r}: {error.strerror}") from None
     os.close(handle)
     try:
         yield Path(temporary)
         os.chmod(temporary, 0o666 & ~_umask())  # mkstemp makes 0600; respect the umask
         os.replace(temporary, target)
+    except OSError as error:  # a full disk, a target that is a directory: one line
+        raise SciMLError(
+            f"cannot write {str(target)!r}: {error.strerror or _first_line(error)}"
+        ) from None
     finally:
         if os.path.exists(temporary):
             os.unlink(temporary)
+
+
+def _first_line(error: BaseException) -> str:
+    return (str(error).strip().splitlines() or [type(error).__name__])[0][:200]
 
 
 def _umask() -> int:
@@ -58,9 +69,14 @@ def _umask() -> int:
 
 def write_json(path: str | os.PathLike, data: Any) -> None:
     """Strict JSON, atomically: NaN and infinities are written as null (bare NaN is no JSON)."""
-    text = json.dumps(_finite(data), indent=2, sort_keys=False, allow_nan=False)
+    text = json_text(data)
     with atomic_path(path) as temporary:
         temporary.write_text(text + "\n")
+
+
+def json_text(data: Any) -> str:
+    """``data`` as strict JSON text, NaN and infinities as null."""
+    return json.dumps(_finite(data), indent=2, sort_keys=False, allow_nan=False)
 
 
 def _finite(value: Any) -> Any:

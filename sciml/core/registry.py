@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from typing import Generic, TypeVar
 
-from sciml.core.errors import SciMLError
+from sciml.core.errors import SciMLError, brief
 
 T = TypeVar("T")
 
@@ -38,9 +38,9 @@ class Registry(Generic[T]):
     def get(self, name: str) -> T:
         try:
             return self._entries[name]
-        except KeyError:
+        except (KeyError, TypeError):  # TypeError: an unhashable name, e.g. read from a file
             raise SciMLError(
-                f"unknown {self.kind} {name!r}; choices: {', '.join(sorted(self._entries))}"
+                f"unknown {self.kind} {brief(name)}; choices: {', '.join(sorted(self._entries))}"
             ) from None
 
     def names(self) -> list[str]:

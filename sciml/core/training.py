@@ -17,6 +17,7 @@ import copy
 import json
 import math
 import time
+import warnings
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -25,11 +26,12 @@ from typing import Any, Protocol
 import torch
 from torch import nn
 
-from sciml.core.errors import SciMLError
+from sciml.core.errors import SciMLError, brief
 from sciml.core.io import atomic_path
 from sciml.core.progress import ProgressBar
 
 LBFGS_ITERATIONS_PER_STEP = 10
+_CHECKPOINT_KEYS = {"model", "optimizer", "objective", "phase_index", "call", "result", "torch_rng"}
 
 
 @dataclass
@@ -150,30 +152,56 @@ class Trainer:
             torch.save(state, temporary)
 
     def _load_checkpoint(self) -> dict[str, Any] | None:
+        """The checkpoint's state, restored into the model, objective and RNG, or None when there
+        is none. Anything that is not this run's checkpoint is refused in one line: another run's
+        (naming the fields that differ), a damaged or foreign file, a pickle payload (only tensors
+        and plain containers are ever unpickled: ``weights_only``)."""
         if self.checkpoint_path is None or not self.checkpoint_path.exists():
             return None
+        where = f"cannot resume from {self.checkpoint_path}"
         try:
-            state = torch.load(self.checkpoint_path, map_location="cpu", weights_only=True)
-            if not isinstance(state, dict) or "model" not in state:
-                raise ValueError("not a sciml checkpoint")
-        except Exception as error:  # noqa: BLE001 - any unreadable checkpoint is reported the same
-            reason = (str(error).strip().splitlines() or [type(error).__name__])[0][:120]
-            raise SciMLError(f"cannot resume from {self.checkpoint_path}: {reason}") from None
-        stored = json.loads(state.get("identity", "null") or "null")
+            with warnings.catch_warnings():  # torch's notes on foreign pickles are no user's news
+                warnings.simplefilter("ignore")
+                state = torch.load(self.checkpoint_path, map_location="cpu", weights_only=True)
+        except Exception:  # noqa: BLE001 - any unreadable checkpoint is reported the same way
+            raise SciMLError(
+                f"{where}: it is no readable sciml checkpoint (damaged, foreign, or holding "
+                "objects other than tensors); delete it or run without --resume"
+            ) from None
+        if not isinstance(state, dict) or not _CHECKPOINT_KEYS <= set(state):
+            raise SciMLError(
+                f"{where}: it is no sciml checkpoint; delete it or run without --resume"
+            )
+        try:
+            stored = json.loads(state.get("identity") or "null")
+        except (TypeError, ValueError):
+            stored = ""
         if stored is None:
             raise SciMLError(
-                f"cannot resume from {self.checkpoint_path}: it records no run identity (an older "
-                "sciml wrote it); delete it or run without --resume"
+                f"{where}: it records no run identity (an older sciml wrote it); delete it or run "
+                "without --resume"
             )
+        if not isinstance(stored, dict):
+            raise SciMLError(f"{where}: it is damaged (its run identity is unreadable)")
         if stored != self.identity:
+            names = [
+                n if n.isprintable() else brief(n)
+                for n in identity_differences(stored, self.identity)
+            ]
+            shown = ", ".join(names[:5]) + (f" and {len(names) - 5} more" if len(names) > 5 else "")
             raise SciMLError(
-                f"cannot resume from {self.checkpoint_path}: it belongs to another run "
-                f"(differs in {', '.join(identity_differences(stored, self.identity))}); use "
-                "another --out or run without --resume"
+                f"{where}: it belongs to another run (differs in {shown}); use another --out or "
+                "run without --resume"
             )
-        self.model.load_state_dict(state["model"])
-        self.objective.load_state_dict(state["objective"])
-        torch.set_rng_state(state["torch_rng"])
+        try:
+            state["result"] = TrainResult(**state["result"])
+            if not 0 <= int(state["phase_index"]) <= len(self.phases) or int(state["call"]) < 0:
+                raise ValueError("its phase or step is out of range")
+            self.model.load_state_dict(state["model"])
+            self.objective.load_state_dict(state["objective"])
+            torch.set_rng_state(state["torch_rng"])
+        except Exception as error:  # noqa: BLE001 - a damaged checkpoint of this run
+            raise SciMLError(f"{where}: it is damaged ({_first_line(error)})") from None
         return state
 
     # -- loop -----------------------------------------------------------------------------
@@ -181,7 +209,7 @@ class Trainer:
         result = TrainResult()
         start_phase, start_call, optimizer_state = 0, 0, None
         if resume and (state := self._load_checkpoint()) is not None:
-            result = TrainResult(**state["result"])
+            result = state["result"]
             start_phase, start_call = state["phase_index"], state["call"]
             optimizer_state = state["optimizer"]
             if start_phase >= len(self.phases):
@@ -200,7 +228,13 @@ class Trainer:
                 optimizer = phase.make(params)
                 first = start_call if phase_index == start_phase else 0
                 if optimizer_state is not None and phase_index == start_phase and first > 0:
-                    optimizer.load_state_dict(optimizer_state)
+                    try:
+                        optimizer.load_state_dict(optimizer_state)
+                    except Exception as error:  # noqa: BLE001 - a damaged checkpoint of this run
+                        raise SciMLError(
+                            f"cannot resume from {self.checkpoint_path}: its optimizer state is "
+                            f"damaged ({_first_line(error)})"
+                        ) from None
                 for call in range(first, phase.n_calls):
                     tick = time.perf_counter()
                     # what this step may change before it completes: an interruption inside it
@@ -288,14 +322,25 @@ class Trainer:
 def identity_differences(stored: dict[str, Any], current: dict[str, Any]) -> list[str]:
     """The fields (``options.lr``, ``parameters.beta``, ``problem``) in which two run identities
     differ."""
-    names = []
-    for key in sorted(set(stored) | set(current)):
+    names: list[str] = []
+    for key in sorted(
+        set(stored) | set(current), key=lambda k: (k in ("options", "parameters"), k)
+    ):
         a, b = stored.get(key), current.get(key)
         if isinstance(a, dict) and isinstance(b, dict):
             names += [f"{key}.{k}" for k in sorted(set(a) | set(b)) if a.get(k) != b.get(k)]
         elif a != b:
             names.append(key)
     return names
+
+
+def _first_line(error: BaseException) -> str:
+    """The error's first line (with the next when it ends in a colon, as torch's state-dict errors
+    do: "Error(s) in loading state_dict for FieldNet:" then the first mismatch), shortened."""
+    lines = [line.strip() for line in str(error).strip().splitlines() if line.strip()]
+    lines = lines or [type(error).__name__]
+    text = f"{lines[0]} {lines[1]}" if lines[0].endswith(":") and len(lines) > 1 else lines[0]
+    return text if len(text) <= 200 else text[:197] + "..."
 
 
 def _steps_of(phase: Phase | None, calls: int) -> int:

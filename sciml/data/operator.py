@@ -18,8 +18,9 @@ import numpy as np
 
 from sciml.core.errors import SciMLError
 from sciml.core.io import atomic_path
+from sciml.core.memory import check_memory
 from sciml.data.cache import cache_path as _cache_path
-from sciml.data.cache import cached, write_provenance
+from sciml.data.cache import cached, verify_entry, write_checksum, write_provenance
 from sciml.data.cache import dataset_identity as _field_identity
 
 OPERATOR_FORMAT = "sciml-operator-dataset"
@@ -85,16 +86,41 @@ def cache_path(problem: Any) -> Path:
     return _cache_path(problem, dataset_identity(problem))
 
 
+def dataset_bytes(problem: Any) -> int | None:
+    """Estimated peak memory of generating and holding the dataset: float32 pairs of
+    ``n_train + n_test`` samples on the ``generation_resolution``^d grid (d spatial inputs) with
+    ``t_in + t_out`` snapshots (or one input and one output), three copies (the generated
+    arrays, the stored ones, the training-resolution views)."""
+    p = problem.params
+    try:
+        n = int(p["n_train"]) + int(p["n_test"])
+        grid = int(p.get("generation_resolution", p.get("resolution")))
+        frames = int(p["t_in"]) + int(p["t_out"]) if "t_in" in p else 2
+    except (KeyError, TypeError, ValueError):
+        return None
+    dims = sum(1 for name in problem.inputs if name != problem.time_input)
+    return 3 * 4 * n * grid**dims * frames
+
+
 def cached_operator_dataset(
     problem: Any, generate: Callable[[Any], OperatorDataset]
 ) -> OperatorDataset:
-    """The problem's dataset at its training resolution: from memory, the HDF5 cache, or solved."""
+    """The problem's dataset at its training resolution: from memory, the HDF5 cache, or solved;
+    a dataset that would not fit in memory is refused (with the estimate) before any of it is
+    generated or read."""
     path = cache_path(problem)
     dataset = _MEMORY.get(path)
     if dataset is None:
+        check_memory(
+            dataset_bytes(problem),
+            f"the {problem.name} operator dataset ({problem.params.get('n_train')} + "
+            f"{problem.params.get('n_test')} samples)",
+            "use fewer samples (n_train, n_test) or a coarser generation_resolution",
+        )
+        identity = dataset_identity(problem)
         dataset = cached(
             path,
-            read_operator_dataset,
+            lambda source: read_operator_dataset(source, identity),
             lambda: generate(problem),
             lambda target, data: write_operator_dataset(target, problem, data),
         )
@@ -115,20 +141,59 @@ def write_operator_dataset(path: str | os.PathLike, problem: Any, dataset: Opera
             group = f.create_group(split)
             group.create_dataset("inputs", data=getattr(dataset, f"{split}_inputs"))
             group.create_dataset("outputs", data=getattr(dataset, f"{split}_outputs"))
+        write_checksum(f)
     return Path(path)
 
 
-def read_operator_dataset(path: str | os.PathLike) -> OperatorDataset:
+def read_operator_dataset(
+    path: str | os.PathLike, identity: dict[str, Any] | None = None
+) -> OperatorDataset:
+    """Read an operator dataset, checking its checksum (when it has one), its attributes, shapes
+    and finite values; with ``identity`` (the cache), also that it is that dataset. Anything wrong
+    is a one-line :class:`SciMLError`."""
     try:
         with h5py.File(path, "r") as f:
             if f.attrs.get("format") != OPERATOR_FORMAT:
-                raise SciMLError(f"{path} is not a sciml operator dataset")
+                raise SciMLError("not a sciml operator dataset")
             if int(f.attrs["format_version"]) != OPERATOR_VERSION:
-                raise SciMLError(f"{path} has an unsupported format version")
+                raise SciMLError("unsupported format version")
+            verify_entry(f, identity)
             coords = {name: f["coordinates"][name][()] for name in f["coordinates"]}
             arrays = [f[s][k][()] for s in ("train", "test") for k in ("inputs", "outputs")]
-            attributes = {k: f.attrs[k] for k in ("inputs", "outputs", "solver") if k in f.attrs}
-    except (OSError, KeyError) as error:
+            attributes = {
+                k: str(f.attrs[k]) for k in ("inputs", "outputs", "solver") if k in f.attrs
+            }
+            for key in ("inputs", "outputs"):
+                names = json.loads(attributes[key])
+                if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
+                    raise SciMLError(f"attribute {key!r} is no JSON list of names")
+            json.loads(attributes.get("solver", "{}"))
+    except SciMLError as error:
         raise SciMLError(f"cannot read operator dataset {path}: {error}") from None
-    attributes = {k: str(v) for k, v in attributes.items()}
+    except Exception as error:  # noqa: BLE001 - any malformed file is reported the same way
+        reason = (str(error).strip().splitlines() or [type(error).__name__])[0][:160]
+        raise SciMLError(f"cannot read operator dataset {path}: {reason}") from None
+    _check_shapes(path, coords, arrays)
     return OperatorDataset(coords, *arrays, attributes=attributes)
+
+
+def _check_shapes(path: Any, coords: dict[str, np.ndarray], arrays: list[np.ndarray]) -> None:
+    """Pairs agree in count, their grid is the coordinates', snapshots match the times, and every
+    value is a finite number."""
+    grid = tuple(len(coords[a]) for a in ("x", "y") if a in coords)
+    frames = [len(coords[k]) for k in ("t_input", "t_output") if k in coords]
+    problems = []
+    if not grid or any(np.ndim(axis) != 1 for axis in coords.values()):
+        problems.append("malformed coordinates")
+    for k, (name, array) in enumerate(zip(("train", "train", "test", "test"), arrays)):
+        kind = "inputs" if k % 2 == 0 else "outputs"
+        expected = grid + ((frames[k % 2],) if len(frames) == 2 else ())
+        if array.shape[1:] != expected or not np.issubdtype(array.dtype, np.floating):
+            problems.append(f"{name}/{kind} has shape {array.shape}, expected (N, *{expected})")
+        elif not np.isfinite(array).all():
+            problems.append(f"{name}/{kind} holds NaN or infinite values")
+    for name, (inputs, outputs) in (("train", arrays[:2]), ("test", arrays[2:])):
+        if not problems and (len(inputs) != len(outputs) or len(inputs) == 0):
+            problems.append(f"{name} has {len(inputs)} inputs and {len(outputs)} outputs")
+    if problems:
+        raise SciMLError(f"cannot read operator dataset {path}: {problems[0]}")

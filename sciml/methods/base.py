@@ -69,6 +69,10 @@ class Method:
         specs = cls.option_specs()
         shared, specific = problem.spec.method_options(problem.task, budget, cls.name)
         tuned = {k: v for k, v in {**cls.budgets.get(budget, {}), **shared}.items() if k in specs}
+        try:  # the problem file's values are checked even where --set replaces them
+            resolve(specs, {**tuned, **specific}, f"method {cls.name}")
+        except SciMLError as error:
+            raise SciMLError(f"{problem.spec.source or problem.name}: {error}") from None
         return resolve(specs, {**tuned, **specific, **overrides}, f"method {cls.name}")
 
     def fit(

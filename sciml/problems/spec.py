@@ -177,7 +177,12 @@ def _read_table(name_or_path: str, seen: tuple[str, ...] = ()) -> tuple[dict, st
     if name_or_path.endswith(".toml") or path.exists():
         if not path.is_file():
             raise SciMLError(f"problem file {name_or_path!r} does not exist")
-        source, text = str(path), path.read_text()
+        source = str(path)
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as error:
+            reason = "not UTF-8 text" if isinstance(error, UnicodeDecodeError) else error.strerror
+            raise SciMLError(f"cannot read problem file {source}: {reason}") from None
     else:
         names = builtin_problem_names()
         if name_or_path not in names:

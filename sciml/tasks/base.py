@@ -88,8 +88,12 @@ class Task:
 
 
 def real_finite_array(inputs: Any, name: str = "inputs") -> np.ndarray:
-    """A float64 array of ``inputs``, refusing complex, non-numeric and non-finite values."""
-    array = np.asarray(inputs)
+    """A float64 array of ``inputs``, refusing complex, non-numeric, ragged and non-finite
+    values."""
+    try:
+        array = np.asarray(inputs)
+    except (TypeError, ValueError):  # ragged nested lists, objects numpy cannot hold
+        raise SciMLError(f"{name} are no rectangular array of numbers") from None
     if np.iscomplexobj(array):
         raise SciMLError(f"{name} are complex; give real numbers")
     try:

@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 
+from sciml.core.errors import OutsideDomainWarning
 from sciml.core.metrics import relative_l2
 from sciml.data.field import cache_path, write_field_reference
 from sciml.problems.base import Equation
@@ -51,6 +52,7 @@ class FieldTask(Task):
             warnings.warn(
                 f"{int(outside.sum())} of {len(points)} points lie outside the domain ({bounds}); "
                 "the surrogate extrapolates there",
+                OutsideDomainWarning,  # refuse instead: warnings.simplefilter("error", it)
                 stacklevel=3,
             )
         return points

@@ -49,12 +49,15 @@ OPERATOR_DEFAULTS: dict[str, Any] = {
     "lr": Option(1e-3, min=1e-12, max=10.0),
     "weight_decay": Option(1e-4, min=0.0, max=1.0),
     "schedule": Option("cosine", choices=SCHEDULES),
-    "step_epochs": Option(100, min=1),
+    "step_epochs": Option(100, min=1, max=1_000_000),
     "step_gamma": Option(0.5, min=1e-6, max=1.0),
     "normalize": True,
-    "eval_every_epochs": Option(0, min=0),
-    "checkpoint_every": Option(500, min=1),
+    "eval_every_epochs": Option(0, min=0, max=1_000_000),
+    "checkpoint_every": Option(500, min=1, max=100_000_000),
 }
+
+
+MIN_GRID = 4  # points per axis of an input function: fewer are no function
 
 
 @dataclass(frozen=True)
@@ -313,6 +316,11 @@ class OperatorMethod(Method):
                 f"got {array.shape}"
             )
         spatial = tuple(array.shape[1 : 1 + layout.dim])
+        if min(spatial) < MIN_GRID:  # e.g. (N, 2) field points given to a 1D operator
+            raise SciMLError(
+                f"{cls.name} expects input functions of shape {layout.expected_shape()}, sampled "
+                f"on at least {MIN_GRID} points per axis; got {array.shape}"
+            )
         if layout.dim == 2 and spatial[0] != spatial[1]:
             raise SciMLError(f"{cls.name} expects square grids; got {spatial}")
         cls.check_resolution(surrogate, layout.grid, spatial)

@@ -33,6 +33,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from sciml.core.errors import SciMLError
 from sciml.core.options import Option, with_defaults
 from sciml.methods.base import METHODS
 from sciml.methods.pinn.causal import EpsilonSchedule
@@ -63,13 +64,21 @@ class CausalPINN(PINN):
         "stop_when_converged": True,
         "lbfgs_causal": False,
         # marching windows of this many time units (0: one window); problems tune it in TOML
-        "window_length": Option(0.0, min=0.0),
+        "window_length": Option(0.0, min=0.0, max=1e6),
     }
 
     @classmethod
     def resolve_options(cls, problem: Equation, budget: str, overrides: dict) -> dict[str, Any]:
         options = super().resolve_options(problem, budget, overrides)
         if options["window_length"] > 0 and "windows" not in overrides:
+            t0, t1 = problem.time_range
+            limit = cls.option_specs()["windows"]
+            if (t1 - t0) / options["window_length"] > limit.max:  # held to the windows' range
+                raise SciMLError(
+                    f"window_length={options['window_length']:g} makes more than {limit.max:g} "
+                    f"time windows over [{t0:g}, {t1:g}]; windows are in [{limit.min:g}, "
+                    f"{limit.max:g}]"
+                )
             options["windows"] = default_windows(problem, float(options["window_length"]))
         return options
 
