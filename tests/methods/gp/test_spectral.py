@@ -96,8 +96,8 @@ def _solve(solution, tmp_path=None, **options):
     )
 
 
-# Measured (smoke budget: grid 48, 5 Adam steps): sinpi 2.3e-4, sinpi2d 6.7e-4; a zero predictor
-# scores 1.0. Bounds with a margin of about 5x.
+# Measured (smoke budget: grid 48, 5 Adam steps): sinpi 3.6e-4, sinpi2d 4.3e-4; a zero predictor
+# scores 1.0. Bounds with a margin of about 3-7x.
 @pytest.mark.parametrize(("solution", "bound"), [("sinpi", 1e-3), ("sinpi2d", 3e-3)])
 def test_poisson_low_frequency_solves_fast(solution, bound):
     _, metrics = _solve(solution)
