@@ -242,18 +242,14 @@ class Trainer:
                     # repeats the step from the same model, optimizer, objective and RNG states
                     objective_before = self.objective.state_dict()
                     rng_before = torch.get_rng_state()
-                    optimizer_before = (
-                        copy.deepcopy(optimizer.state_dict())
-                        if phase.optimizer == "lbfgs"
-                        else None
-                    )
+                    # (Adam's too: Ctrl-C can land inside or just after optimizer.step())
+                    optimizer_before = copy.deepcopy(optimizer.state_dict())
                     try:
                         info = self._step(phase, optimizer, call)
                     except KeyboardInterrupt:  # keep what was done: resume from this step
                         self.model.load_state_dict(good)
                         self.objective.load_state_dict(objective_before)
-                        if optimizer_before is not None:
-                            optimizer.load_state_dict(optimizer_before)
+                        optimizer.load_state_dict(optimizer_before)
                         torch.set_rng_state(rng_before)
                         self._save_checkpoint(phase_index, call, optimizer, result)
                         raise

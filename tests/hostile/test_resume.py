@@ -207,3 +207,38 @@ def test_a_damaged_checkpoint_is_refused_in_one_line(tmp_path, kind):
     message = one_line(error)
     assert message.startswith(f"cannot resume from {path}: ")
     assert not (tmp_path / "executed").exists()  # nothing in the file was run
+
+
+def _adam_run(path=None, resume=False):
+    torch.manual_seed(0)
+    model = nn.Linear(4, 1, bias=False)
+    trainer = Trainer(
+        model,
+        Quadratic(model),
+        [Phase("adam", 8, lr=0.1)],
+        checkpoint_path=path,
+        progress=False,
+        identity={"run": 1},
+    )
+    trainer.run(resume=resume)
+    return model.weight.detach().clone()
+
+
+def test_ctrl_c_just_after_an_adam_update_resumes_exactly(tmp_path, monkeypatch):
+    """Ctrl-C that lands after optimizer.step() (the moments already moved): the step is
+    rewound whole, so the resumed run equals the uninterrupted one."""
+    straight = _adam_run()
+    step, calls = torch.optim.Adam.step, []
+
+    def step_then_interrupt(self, *args, **kwargs):
+        result = step(self, *args, **kwargs)
+        calls.append(1)
+        if len(calls) == 3:
+            raise KeyboardInterrupt
+        return result
+
+    monkeypatch.setattr(torch.optim.Adam, "step", step_then_interrupt)
+    with pytest.raises(KeyboardInterrupt):
+        _adam_run(tmp_path / "checkpoint.pt")
+    monkeypatch.undo()
+    assert torch.equal(_adam_run(tmp_path / "checkpoint.pt", resume=True), straight)
