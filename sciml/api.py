@@ -24,7 +24,7 @@ import torch
 from sciml.core.device import resolve_device
 from sciml.core.errors import SciMLError, SurrogateFormatError, brief
 from sciml.core.io import atomic_path, directory_lock, ensure_directory, write_json
-from sciml.core.memory import check_memory
+from sciml.core.memory import build_on_meta, check_memory
 from sciml.core.surrogate import Surrogate, read_surrogate
 from sciml.core.training import Evaluator
 from sciml.core.version import __version__
@@ -209,8 +209,7 @@ def check_network_memory(runner: Method) -> None:
     config = runner.network_config()
     rng = torch.get_rng_state()
     try:
-        with torch.device("meta"):
-            skeleton = NETWORKS.get(config["type"])(**config["kwargs"])
+        skeleton = build_on_meta(lambda: NETWORKS.get(config["type"])(**config["kwargs"]))
     except Exception:  # noqa: BLE001 - not buildable on meta: nothing to estimate
         return
     finally:

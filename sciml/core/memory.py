@@ -8,10 +8,18 @@ the physical memory: estimates are estimates, and a process killed for memory sa
 
 from __future__ import annotations
 
+import math
 import os
 import re
+from collections.abc import Callable
+from typing import TypeVar
+
+import torch
+from torch.overrides import TorchFunctionMode
 
 from sciml.core.errors import SciMLError
+
+T = TypeVar("T")
 
 _UNITS = {"": 1, "K": 2**10, "M": 2**20, "G": 2**30, "T": 2**40}
 
@@ -77,3 +85,37 @@ def check_memory(nbytes: float | None, what: str, hint: str = "") -> None:
             f"{what} needs about {format_bytes(nbytes)} of memory, more than the "
             f"{format_bytes(limit)} {label}" + (f"; {hint}" if hint else "")
         )
+
+
+def build_on_meta(build: Callable[[], T]) -> T:
+    """``build()`` on PyTorch's meta device: shapes and dtypes, no memory. Random initialisation
+    and ``arange`` are shortcut there (their values are none), which also spares the one-time
+    second that loading torch's Python reference kernels for them would cost."""
+    with torch.device("meta"), _MetaShortcuts():
+        return build()
+
+
+class _MetaShortcuts(TorchFunctionMode):
+    FILLS = frozenset(
+        getattr(torch.Tensor, name)
+        for name in ("normal_", "uniform_", "exponential_", "log_normal_", "cauchy_", "random_")
+    )
+
+    def __torch_function__(self, func, types, args=(), kwargs=None):
+        kwargs = dict(kwargs or {})
+        if func in self.FILLS and args and isinstance(args[0], torch.Tensor) and args[0].is_meta:
+            return args[0]
+        if func in (torch.randn, torch.rand):
+            kwargs.pop("generator", None)
+            return torch.empty(*args, **kwargs)  # the device context makes it a meta tensor
+        if func is torch.arange and args and not {"start", "end", "step", "out"} & set(kwargs):
+            bounds = [float(a) for a in args]
+            start, end, step = ([0.0, *bounds, 1.0] if len(bounds) == 1 else [*bounds, 1.0])[:3]
+            integral = not any(
+                isinstance(a, float) or (isinstance(a, torch.Tensor) and a.is_floating_point())
+                for a in args
+            )
+            dtype = kwargs.pop("dtype", None) or (torch.int64 if integral else None)
+            size = max(0, math.ceil((end - start) / step))
+            return torch.empty(size, dtype=dtype, **kwargs)
+        return func(*args, **kwargs)

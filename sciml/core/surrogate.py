@@ -32,7 +32,7 @@ from torch.nn.modules.module import (
 
 from sciml.core.errors import SciMLError, SurrogateFormatError, brief
 from sciml.core.io import atomic_path
-from sciml.core.memory import check_memory
+from sciml.core.memory import build_on_meta, check_memory
 from sciml.core.version import __version__
 
 FORMAT = "sciml-surrogate"
@@ -269,8 +269,8 @@ def _check_shapes(
     (no memory is allocated, however large the config says it is): one line names the first
     difference and counts the others."""
     try:
-        with torch.device("meta"), _bounded_build(len(weights)):
-            skeleton = build_network(spec["type"], spec["kwargs"])
+        with _bounded_build(len(weights)):
+            skeleton = build_on_meta(lambda: build_network(spec["type"], spec["kwargs"]))
         expected = {k: tuple(v.shape) for k, v in skeleton.state_dict().items()}
     except SciMLError:
         raise

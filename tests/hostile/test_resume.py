@@ -9,6 +9,7 @@ import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pytest
 import torch
@@ -76,7 +77,8 @@ def _phase_of(checkpoint):
 
 
 def test_sigint_during_lbfgs_prints_the_hint_and_resume_equals_the_uninterrupted_run(tmp_path):
-    env = {**os.environ, "OMP_NUM_THREADS": "1"}
+    root = str(Path(sciml.__file__).resolve().parents[1])  # this sciml, not an installed one
+    env = {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONPATH": root}
     out = tmp_path / "interrupted"
     process = subprocess.Popen(
         _command(out), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env

@@ -126,12 +126,15 @@ class Trial:
             if umask is not None:
                 os.umask(umask)
 
+        import sciml
+
         command = [sys.executable, "-c", "from sciml.cli import main; main()", *args]
+        root = str(Path(sciml.__file__).resolve().parents[1])  # this sciml, not an installed one
         with open(out, "w") as stdout, open(err, "w") as stderr:
             process = subprocess.Popen(
                 command,
                 cwd=cwd,
-                env={**os.environ, **env},
+                env={**os.environ, **env, "PYTHONPATH": root},
                 stdout=stdout,
                 stderr=stderr,
                 preexec_fn=prepare,
