@@ -60,6 +60,7 @@ from sciml.core.derivatives import Fields
 from sciml.core.options import Option
 from sciml.core.training import Phase, TrainResult
 from sciml.methods.base import DTYPES, METHODS, Method
+from sciml.methods.pinn.objective import adam_phases
 from sciml.nets.activations import ACTIVATIONS
 from sciml.nets.lagrangian import LagrangianNet
 from sciml.problems.base import Equation
@@ -162,17 +163,8 @@ class LPINN(Method):
 
     # -- training -------------------------------------------------------------------------
     def phases(self) -> list[Phase]:
-        o, phases = self.options, []
-        if o["adam_steps"] > 0:
-            phases.append(
-                Phase(
-                    "adam",
-                    int(o["adam_steps"]),
-                    lr=float(o["lr"]),
-                    decay_rate=float(o["decay_rate"]),
-                    decay_steps=int(o["decay_steps"]),
-                )
-            )
+        o = self.options
+        phases = adam_phases(o)
         if o["lbfgs_steps"] > 0:
             phases.append(Phase("lbfgs", int(o["lbfgs_steps"])))
         return phases

@@ -220,3 +220,18 @@ class PINNObjective:
         self._fixed_key = state.get("fixed_key", "")
         self._fixed_boundary = state.get("fixed_boundary")
         self._fixed_boundary_key = state.get("fixed_boundary_key", "")
+
+
+def adam_phases(options: dict[str, Any]) -> list[Phase]:
+    """The PINN family's Adam phase (exponential learning-rate decay), if ``adam_steps`` > 0."""
+    if options["adam_steps"] <= 0:
+        return []
+    return [
+        Phase(
+            "adam",
+            int(options["adam_steps"]),
+            lr=float(options["lr"]),
+            decay_rate=float(options["decay_rate"]),
+            decay_steps=int(options["decay_steps"]),
+        )
+    ]

@@ -24,7 +24,7 @@ from sciml.core.options import Option
 from sciml.core.training import Evaluator, Phase, TrainResult
 from sciml.methods.base import DTYPES, METHODS, Method
 from sciml.methods.pinn.causal import EpsilonSchedule
-from sciml.methods.pinn.objective import PINNObjective
+from sciml.methods.pinn.objective import PINNObjective, adam_phases
 from sciml.nets.activations import ACTIVATIONS
 from sciml.nets.field import ARCHITECTURES, WindowedFieldNet
 from sciml.problems.base import Equation
@@ -146,17 +146,7 @@ class PINN(Method):
     # -- training -------------------------------------------------------------------------
     def phases(self) -> list[Phase]:
         o = self.options
-        phases = []
-        if o["adam_steps"] > 0:
-            phases.append(
-                Phase(
-                    "adam",
-                    int(o["adam_steps"]),
-                    lr=float(o["lr"]),
-                    decay_rate=float(o["decay_rate"]),
-                    decay_steps=int(o["decay_steps"]),
-                )
-            )
+        phases = adam_phases(o)
         rounds = max(1, int(o["lbfgs_rounds"]))
         for k in range(rounds if o["lbfgs_steps"] > 0 else 0):  # new points, fresh memory
             steps = int(o["lbfgs_steps"]) * (k + 1) // rounds - int(o["lbfgs_steps"]) * k // rounds
