@@ -1,11 +1,20 @@
-"""Shared fixtures: every test caches reference solutions in one temporary directory."""
+"""Shared fixtures: every test caches reference solutions in one temporary directory, and
+subprocesses (``python -c "from sciml.cli import main; ..."``) import this checkout's ``sciml``,
+whatever else is installed."""
+
+import os
+from pathlib import Path
 
 import pytest
+
+ROOT = str(Path(__file__).resolve().parents[1])
 
 
 @pytest.fixture(autouse=True, scope="session")
 def _data_dir(tmp_path_factory):
     mp = pytest.MonkeyPatch()
     mp.setenv("SCIML_DATA_DIR", str(tmp_path_factory.mktemp("datasets")))
+    path = os.environ.get("PYTHONPATH")
+    mp.setenv("PYTHONPATH", ROOT + (os.pathsep + path if path else ""))
     yield
     mp.undo()

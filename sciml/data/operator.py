@@ -50,16 +50,27 @@ class OperatorDataset:
     def spatial_shape(self) -> tuple[int, ...]:
         return tuple(len(self.coordinates[a]) for a in ("x", "y") if a in self.coordinates)
 
+    @property
+    def node_grid(self) -> bool:
+        """Grids with both end points (Darcy's ``x_i = i / (n - 1)``), not periodic ``j / n``."""
+        return self.attributes.get("grid") == "nodes"
+
     def subsample(self, resolution: int) -> OperatorDataset:
-        """Every k-th grid point along each spatial axis (k = stored points / ``resolution``)."""
+        """Every k-th grid point along each spatial axis: k = stored / ``resolution`` on periodic
+        grids, (stored - 1) / (``resolution`` - 1) on node grids (both end points kept)."""
         stored = self.spatial_shape[0]
         if resolution == stored:
             return self
-        if resolution > stored or stored % resolution:
-            raise SciMLError(
-                f"resolution {resolution} must divide the generation resolution {stored}"
+        shift = 1 if self.node_grid else 0
+        if resolution > stored or resolution <= shift or (stored - shift) % (resolution - shift):
+            rule = "resolution - 1 must divide generation_resolution - 1" if shift else (
+                "resolution must divide the generation resolution"
             )
-        step = stored // resolution
+            raise SciMLError(
+                f"resolution {resolution} does not subsample the stored {stored}-point grid: "
+                f"{rule}"
+            )
+        step = (stored - shift) // (resolution - shift)
         index = (slice(None),) + (slice(None, None, step),) * len(self.spatial_shape)
         coords = dict(self.coordinates)
         for axis in ("x", "y"):
@@ -161,7 +172,7 @@ def read_operator_dataset(
             coords = {name: f["coordinates"][name][()] for name in f["coordinates"]}
             arrays = [f[s][k][()] for s in ("train", "test") for k in ("inputs", "outputs")]
             attributes = {
-                k: str(f.attrs[k]) for k in ("inputs", "outputs", "solver") if k in f.attrs
+                k: str(f.attrs[k]) for k in ("inputs", "outputs", "solver", "grid") if k in f.attrs
             }
             for key in ("inputs", "outputs"):
                 names = json.loads(attributes[key])

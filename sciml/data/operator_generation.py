@@ -18,6 +18,10 @@ Setups (Li et al., "Fourier Neural Operator for Parametric PDEs", ICLR 2021):
   (GPU when present) on the ``generation_resolution``^2 grid and subsampled to ``resolution``^2
   on load; snapshots every ``snapshot_dt`` from t = 0. Pairs: the ``t_in`` snapshots
   ``(s, s, t_in)`` -> the next ``t_out`` ``(s, s, t_out)``.
+* Darcy: ``a`` = 12 / 3 thresholded from ``N(0, (-lap + 9)^-2)`` with zero-flux boundaries,
+  ``-div(a grad u) = 1``, ``u = 0`` on the boundary of the unit square, solved by the
+  finite-difference reference (:mod:`sciml.reference.darcy`) on the ``generation_resolution``^2
+  node grid (end points included) and subsampled to ``resolution``^2 on load. Pairs: ``a -> u``.
 """
 
 from __future__ import annotations
@@ -169,5 +173,49 @@ def navier_stokes_operator_data(problem: Any) -> OperatorDataset:
             "inputs": json.dumps(["w"]),
             "outputs": json.dumps(["w"]),
             "solver": json.dumps(solver),
+        },
+    )
+
+
+def darcy_pairs(n_samples: int, n: int, generator: torch.Generator) -> tuple[np.ndarray, ...]:
+    """``n_samples`` thresholded coefficient fields on the ``n x n`` node grid and their
+    solutions, one sparse direct solve each (scipy, CPU)."""
+    from sciml.reference.darcy import neumann_grf, solve_darcy, threshold_medium
+
+    a = threshold_medium(neumann_grf(n_samples, n, generator))
+    u = np.empty_like(a)
+    with ProgressBar(f"Darcy operator data ({n_samples} solves)", n_samples, enabled=None) as bar:
+        for k in range(n_samples):  # each field is its own sparse factorisation
+            u[k] = solve_darcy(a[k])
+            bar.update(k + 1)
+    return a.astype(np.float32), u.astype(np.float32)
+
+
+def darcy_operator_data(problem: Any) -> OperatorDataset:
+    p = problem.params
+    n, resolution = int(p["generation_resolution"]), int(p["resolution"])
+    if resolution > n or (n - 1) % (resolution - 1):
+        raise SciMLError(
+            f"resolution - 1 ({resolution - 1}) must divide generation_resolution - 1 ({n - 1})"
+        )
+    train_gen, test_gen = _generators(problem.seed)
+    train = darcy_pairs(int(p["n_train"]), n, train_gen)
+    test = darcy_pairs(int(p["n_test"]), n, test_gen)
+    solver = {
+        "solver": "five-point finite differences, harmonic-mean face coefficients, sparse direct "
+        "solve (sciml.reference.darcy.solve_darcy)",
+        "points": n,
+        "input_field": "a = 12 where mu >= 0 else 3, mu ~ N(0, (-lap + 9)^-2) zero-flux (FNO)",
+    }
+    grid = np.linspace(0.0, 1.0, n)
+    return OperatorDataset(
+        {"x": grid, "y": grid},
+        *train,
+        *test,
+        attributes={
+            "inputs": json.dumps(["a"]),
+            "outputs": json.dumps(["u"]),
+            "solver": json.dumps(solver),
+            "grid": "nodes",
         },
     )

@@ -1,6 +1,13 @@
 """Problems: equations in code (one module each), parameters and tasks in ``problems/*.toml``."""
 
-from sciml.problems import burgers, convection_diffusion, lorenz, navier_stokes, poisson  # noqa: F401
+from sciml.problems import (  # noqa: F401
+    burgers,
+    convection_diffusion,
+    darcy,
+    lorenz,
+    navier_stokes,
+    poisson,
+)
 from sciml.problems import tabular as _tabular  # noqa: F401  (CSV files, the regression task)
 from sciml.problems.base import EQUATIONS, Equation, FieldReference, load_problem
 

@@ -1,9 +1,10 @@
 """Figures for the operator task: test samples (input, reference, prediction, error) and method
-comparisons. 1D functions are drawn as curves; 2D time windows as images of the last input and
-the last predicted snapshot."""
+comparisons. 1D functions are drawn as curves; 2D functions as images (for time windows, the
+last input and the last predicted snapshot)."""
 
 from __future__ import annotations
 
+import json
 import os
 from typing import Any
 
@@ -44,12 +45,19 @@ def _row_1d(axes, x, u0, truth, prediction, label: str) -> None:
         ax.set_xlabel("x")
 
 
-def _row_2d(axes, u0, truth, prediction, label: str, times) -> None:
-    limits = (truth[..., -1].min(), truth[..., -1].max())
-    _image(axes[0], u0[..., -1], f"input w(t = {times[0]:g})")
-    _image(axes[1], truth[..., -1], f"reference w(t = {times[1]:g})", limits=limits)
-    _image(axes[2], prediction[..., -1], f"{label}: prediction", limits=limits)
-    _image(axes[3], np.abs(prediction[..., -1] - truth[..., -1]), "absolute error", "magma")
+def _row_2d(axes, data, u0, truth, prediction, label: str) -> None:
+    """Input, reference, prediction and error images; time windows show their last snapshot."""
+    (name_in,), (name_out,) = (json.loads(data.attributes[k]) for k in ("inputs", "outputs"))
+    input_title, output_title = f"input {name_in}", f"reference {name_out}"
+    if "t_input" in data.coordinates:
+        input_title += f"(t = {data.coordinates['t_input'][-1]:g})"
+        output_title += f"(t = {data.coordinates['t_output'][-1]:g})"
+        u0, truth, prediction = u0[..., -1], truth[..., -1], prediction[..., -1]
+    limits = (truth.min(), truth.max())
+    _image(axes[0], u0, input_title, "viridis" if "t_input" not in data.coordinates else "RdBu_r")
+    _image(axes[1], truth, output_title, limits=limits)
+    _image(axes[2], prediction, f"{label}: prediction", limits=limits)
+    _image(axes[3], np.abs(prediction - truth), "absolute error", "magma")
 
 
 def plot_operator_solution(surrogate: Any, problem: Equation, path: str | os.PathLike) -> None:
@@ -63,8 +71,7 @@ def plot_operator_solution(surrogate: Any, problem: Equation, path: str | os.Pat
     for k in range(len(inputs)):
         label = f"test sample {k} (rel. L2 {errors[k]:.1e})"
         if two_d:
-            times = (data.coordinates["t_input"][-1], data.coordinates["t_output"][-1])
-            _row_2d(axes[k], inputs[k], truth[k], prediction[k], label, times)
+            _row_2d(axes[k], data, inputs[k], truth[k], prediction[k], label)
         else:
             _row_1d(axes[k], data.coordinates["x"], inputs[k], truth[k], prediction[k], label)
     rel = surrogate.metrics.get("rel_l2")
@@ -94,8 +101,7 @@ def plot_operator_comparison(
             f"{metrics['n_params'] / 1e3:.0f}k params"
         )
         if two_d:
-            times = (data.coordinates["t_input"][-1], data.coordinates["t_output"][-1])
-            _row_2d(axes, inputs[0], truth[0], prediction[0], label, times)
+            _row_2d(axes, data, inputs[0], truth[0], prediction[0], label)
         else:
             _row_1d(axes, data.coordinates["x"], inputs[0], truth[0], prediction[0], label)
     curves = fig.add_subplot(grid_spec[n, :])

@@ -72,3 +72,27 @@ def test_navier_stokes_sample_equals_a_direct_solve():
     direct = direct[:, ::2, ::2]
     np.testing.assert_allclose(data.train_inputs[1], direct[:2].transpose(1, 2, 0), atol=1e-4)
     np.testing.assert_allclose(data.train_outputs[1, ..., 0], direct[2], atol=1e-4)
+
+
+DARCY = {"n_train": 3, "n_test": 2, "generation_resolution": 33, "resolution": 17}
+
+
+def test_darcy_sample_equals_a_direct_solve_on_the_node_grid(tmp_path):
+    from sciml.reference.darcy import neumann_grf, solve_darcy, threshold_medium
+
+    problem = load_problem("darcy", "operator", DARCY, seed=2)
+    data = problem.operator_dataset()
+    assert data.train_inputs.shape == (3, 17, 17) and data.test_outputs.shape == (2, 17, 17)
+    np.testing.assert_allclose(data.coordinates["x"], np.linspace(0, 1, 17))  # ends kept
+    a = threshold_medium(neumann_grf(3, 33, torch.Generator().manual_seed(4)))
+    np.testing.assert_array_equal(data.train_inputs, a[:, ::2, ::2])
+    np.testing.assert_allclose(data.train_outputs[2], solve_darcy(a[2])[::2, ::2], rtol=1e-6)
+    assert np.abs(data.test_outputs[:, 0]).max() == 0.0  # u = 0 on the boundary
+    path = write_dataset("darcy", "operator", DARCY, seed=2, out=tmp_path / "d.h5")
+    with h5py.File(path) as f:
+        assert f.attrs["grid"] == "nodes" and f["train/inputs"].shape == (3, 17, 17)
+    coarse = load_problem("darcy", "operator", {**DARCY, "resolution": 9}, seed=2)
+    np.testing.assert_array_equal(coarse.operator_dataset().train_inputs, a[:, ::4, ::4])
+    bad = load_problem("darcy", "operator", {**DARCY, "resolution": 16}, seed=2)
+    with pytest.raises(SciMLError, match="resolution - 1"):
+        bad.operator_dataset()

@@ -64,8 +64,9 @@ MIN_GRID = 4  # points per axis of an input function: fewer are no function
 class Layout:
     """How a problem's functions map to model tensors.
 
-    1D (Burgers): ``(B, n)`` <-> ``(B, 1, n)``. 2D time windows (Navier-Stokes):
-    ``(B, H, W, t_in)`` <-> ``(B, t_in, H, W)``, rolled out ``t_out`` steps.
+    One application (``t_out = 0``): ``(B, *grid)`` <-> ``(B, 1, *grid)``, 1D (Burgers) or 2D
+    (Darcy). 2D time windows (Navier-Stokes): ``(B, H, W, t_in)`` <-> ``(B, t_in, H, W)``, rolled
+    out ``t_out`` steps.
     """
 
     dim: int
@@ -74,22 +75,27 @@ class Layout:
     grid: tuple[int, ...]
 
     @classmethod
-    def of(cls, params: dict[str, Any]) -> Layout:
+    def of(cls, params: dict[str, Any], equation: str) -> Layout:
+        """The layout of the ``equation``'s operator task with these parameter values: its
+        spatial dimension is the number of its inputs besides time."""
+        from sciml.problems import EQUATIONS
+
+        family = EQUATIONS.get(equation)
+        dim = sum(1 for name in family.inputs if name != family.time_input)
         s = int(params["resolution"])
         if "t_in" in params:
-            return cls(2, int(params["t_in"]), int(params["t_out"]), (s, s))
-        return cls(1, 1, 0, (s,))
+            return cls(dim, int(params["t_in"]), int(params["t_out"]), (s,) * dim)
+        return cls(dim, 1, 0, (s,) * dim)
 
     def to_model(self, u: torch.Tensor) -> torch.Tensor:
-        return u[:, None] if self.dim == 1 else u.permute(0, 3, 1, 2)
+        return u.permute(0, 3, 1, 2) if self.t_out else u[:, None]
 
     def from_model(self, y: torch.Tensor) -> torch.Tensor:
-        return y[:, 0] if self.dim == 1 else y.permute(0, 2, 3, 1)
+        return y.permute(0, 2, 3, 1) if self.t_out else y[:, 0]
 
     def expected_shape(self) -> str:
-        if self.dim == 1:
-            return f"(B, {self.grid[0]})"
-        return f"(B, {self.grid[0]}, {self.grid[1]}, {self.in_channels})"
+        grid = ", ".join(str(n) for n in self.grid)
+        return f"(B, {grid}, {self.in_channels})" if self.t_out else f"(B, {grid})"
 
 
 def grid_points(shape: tuple[int, ...], device: torch.device) -> torch.Tensor:
@@ -176,7 +182,7 @@ class OperatorMethod(Method):
 
     def __init__(self, problem: Equation, **kwargs: Any) -> None:
         super().__init__(problem, **kwargs)
-        self.layout = Layout.of(problem.params)
+        self.layout = Layout.of(problem.params, problem.spec.equation)
         self._network: torch.nn.Module | None = None
         self._dataset = None
         self._stats: dict[str, np.ndarray] | None = None
@@ -307,7 +313,7 @@ class OperatorMethod(Method):
         """Output functions for a batch of input functions (see the module docstring)."""
         params = surrogate.config["problem"]["parameters"]
         options = surrogate.config["options"]
-        layout = Layout.of(params)
+        layout = Layout.of(params, surrogate.config["problem"]["equation"])
         array = np.asarray(inputs, dtype=np.float32)
         dims = layout.dim + (1 if layout.t_out else 0)
         if array.ndim != dims + 1 or (layout.t_out and array.shape[-1] != layout.in_channels):
