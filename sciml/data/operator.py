@@ -63,12 +63,13 @@ class OperatorDataset:
             return self
         shift = 1 if self.node_grid else 0
         if resolution > stored or resolution <= shift or (stored - shift) % (resolution - shift):
-            rule = "resolution - 1 must divide generation_resolution - 1" if shift else (
-                "resolution must divide the generation resolution"
+            rule = (
+                "resolution - 1 must divide generation_resolution - 1"
+                if shift
+                else ("resolution must divide the generation resolution")
             )
             raise SciMLError(
-                f"resolution {resolution} does not subsample the stored {stored}-point grid: "
-                f"{rule}"
+                f"resolution {resolution} does not subsample the stored {stored}-point grid: {rule}"
             )
         step = (stored - shift) // (resolution - shift)
         index = (slice(None),) + (slice(None, None, step),) * len(self.spatial_shape)

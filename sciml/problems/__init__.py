@@ -1,6 +1,7 @@
 """Problems: equations in code (one module each), parameters and tasks in ``problems/*.toml``."""
 
 from sciml.problems import (  # noqa: F401
+    allen_cahn,
     burgers,
     convection_diffusion,
     darcy,
