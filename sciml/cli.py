@@ -1,4 +1,4 @@
-"""The ``sciml`` command: list, solve, eval, compare, data.
+"""The ``sciml`` command: list, solve, eval, compare, data, sweep, bench.
 
 Bad input ends with one line on stderr and exit status 2, never a traceback.
 """
@@ -315,3 +315,58 @@ def sweep(
     for row in rows:
         print(f"{name} = {row['parameters'][name]:g}  " + _summary(row))
     print(f"-> {figure or out / 'sweep.png'}, {table or out / 'sweep.md'}, {out}/metrics.json")
+
+
+@app.command()
+def bench(
+    quick: Annotated[
+        bool, typer.Option("--quick", help="Only the smoke-budget runs (a few minutes).")
+    ] = False,
+    timing: Annotated[
+        bool,
+        typer.Option("--timing", help="Also flag training times that moved by more than 20%."),
+    ] = False,
+    only: Annotated[
+        str | None,
+        typer.Option(help="Comma-separated run ids of the manifest (sciml/bench/manifest.toml)."),
+    ] = None,
+    threads: Annotated[
+        int | None,
+        typer.Option(
+            min=1, help="Torch threads for every run [default: each run's recorded count]."
+        ),
+    ] = None,
+    out: Annotated[
+        Path, typer.Option(help="Where results.json, results.md and the runs go.")
+    ] = Path("bench"),
+    manifest: Annotated[
+        Path | None,
+        typer.Option(help="Another manifest of runs [default: sciml/bench/manifest.toml]."),
+    ] = None,
+    device: Device = "auto",
+    quiet: Quiet = False,
+) -> None:
+    """Regenerate the measured tables of docs/results.md from the manifest of runs; flag a change
+    of more than 20% in error (or in time, with --timing). Exit status 1 when anything moved."""
+    from sciml.bench import run_bench
+    from sciml.bench.runner import MANIFEST
+
+    ids = [i.strip() for i in only.split(",") if i.strip()] if only else None
+    rows = run_bench(
+        quick=quick,
+        timing=timing,
+        only=ids,
+        out=out,
+        threads=threads,
+        device=device,
+        manifest=manifest or MANIFEST,
+        progress=not quiet,
+    )
+    changed = [r for r in rows if r["flags"]]
+    print(
+        f"-> {out}/results.json, {out}/results.md: {len(rows) - len(changed)} of {len(rows)} "
+        "within 20% of the record"
+        + (f"; changed: {', '.join(r['id'] for r in changed)}" if changed else "")
+    )
+    if changed:
+        raise typer.Exit(1)
