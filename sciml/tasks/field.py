@@ -72,9 +72,14 @@ class FieldTask(Task):
         return metrics
 
     def plot_solution(self, surrogate: Any, problem: Equation, path: str | os.PathLike) -> None:
+        """Prediction, reference, error; a fourth panel with the error of each time window when
+        the method marched in windows (``rel_l2_windows``)."""
         grid, prediction, truth = _panels(surrogate, problem)
-        fig, axes = plt.subplots(1, 3, figsize=(15, 4))
-        _draw_row(axes, grid, prediction, truth, surrogate.method, problem.time_input)
+        windows = surrogate.metrics.get("rel_l2_windows")
+        fig, axes = plt.subplots(1, 4 if windows else 3, figsize=(20 if windows else 15, 4))
+        _draw_row(axes[:3], grid, prediction, truth, surrogate.method, problem.time_input)
+        if windows:
+            _draw_window_errors(axes[3], surrogate.metrics["window_edges"], windows)
         rel = surrogate.metrics.get("rel_l2")
         if rel is not None:
             fig.suptitle(f"{problem.spec.title}: {surrogate.method}, rel. L2 = {rel:.2e}")
@@ -95,6 +100,15 @@ class FieldTask(Task):
         fig.suptitle(f"{problem.spec.title}: method comparison (same problem, seed and budget)")
         fig.tight_layout()
         save_figure(fig, path)
+
+
+def _draw_window_errors(ax, edges: list[float], errors: list[float | None]) -> None:
+    """Relative L2 error per time-marching window against the window's end time."""
+    ends = [e for e, v in zip(edges[1:], errors) if v is not None]
+    ax.semilogy(ends, [v for v in errors if v is not None], "o-", ms=3)
+    ax.set_title("error per time window (rel. L2)")
+    ax.set_xlabel("window end time")
+    ax.grid(True, which="both", alpha=0.3)
 
 
 def _panels(surrogate: Any, problem: Equation) -> tuple[dict, np.ndarray, np.ndarray]:

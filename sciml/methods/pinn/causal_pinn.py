@@ -90,6 +90,7 @@ class CausalPINN(PINN):
         if not self.objectives:
             return {}
         return {
+            **super().extra_metrics(),
             "min_causal_weight": min(o.min_weight for o in self.objectives),
             "causal_eps": [o.causal.eps for o in self.objectives if o.causal is not None],
         }

@@ -20,6 +20,7 @@ import numpy as np
 import torch
 
 from sciml.core.errors import SciMLError
+from sciml.core.metrics import relative_l2
 from sciml.core.options import Option
 from sciml.core.training import Evaluator, Phase, TrainResult
 from sciml.methods.base import DTYPES, METHODS, Method
@@ -210,6 +211,25 @@ class PINN(Method):
                 total.diverged = result.diverged
                 break
         return total
+
+    def extra_metrics(self) -> dict[str, Any]:
+        """Time marching: the relative L2 error on each window's part of the reference grid
+        (``rel_l2_windows``, with ``window_edges``), to show how errors grow window to window."""
+        net = self._network
+        if net is None or self.problem.steady or len(net.windows) < 2:
+            return {}
+        reference = self.problem.reference()
+        points = reference.points()
+        outputs = list(self.problem.reference_outputs)
+        prediction = predict_field(net, points, len(self.problem.inputs))[:, outputs]
+        truth = reference.flat_values()
+        t = points[:, self.problem.inputs.index(self.problem.time_input)]
+        edges = net.edges.tolist()
+        errors = []
+        for k in range(len(edges) - 1):
+            inside = (t >= edges[k]) & (t <= edges[k + 1])
+            errors.append(relative_l2(prediction[inside], truth[inside]) if inside.any() else None)
+        return {"rel_l2_windows": errors, "window_edges": edges}
 
     # -- prediction -----------------------------------------------------------------------
     @classmethod
