@@ -177,6 +177,7 @@ def _solve(
         "steps": result.steps,
         "n_params": surrogate.n_params,
         "device": str(torch_device),
+        "threads": torch.get_num_threads(),
         "seed": seed,
         "budget": budget,
         "sciml_version": __version__,

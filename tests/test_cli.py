@@ -129,3 +129,13 @@ def test_solve_then_eval_reproduces_the_metrics(tmp_path):
     evaluated = sciml("eval", str(out / "model.h5"))
     assert evaluated.returncode == 0, evaluated.stderr
     assert json.loads(evaluated.stdout)["rel_l2"] == pytest.approx(saved["rel_l2"], rel=1e-6)
+
+
+def test_threads_option_is_applied_recorded_and_checked(tmp_path):
+    out = tmp_path / "run"
+    args = ["solve", "burgers", "--method", "deeponet", "--budget", "smoke", "-q"]
+    result = sciml(*args, "--threads", "1", "--out", str(out), cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert json.loads((out / "metrics.json").read_text())["threads"] == 1
+    line = one_clean_line(sciml(*args, "--threads", "0", cwd=tmp_path))
+    assert "--threads" in line and "greater than or equal to 1" in line
