@@ -36,7 +36,8 @@ _CHECKPOINT_KEYS = {"model", "optimizer", "objective", "phase_index", "call", "r
 
 @dataclass
 class Phase:
-    """One optimizer run: ``adam`` for ``steps`` steps with exponential decay, or ``lbfgs``."""
+    """One optimizer run: ``adam`` (or ``radam``, rectified Adam) for ``steps`` steps with
+    exponential decay, or ``lbfgs``."""
 
     optimizer: str
     steps: int
@@ -49,6 +50,8 @@ class Phase:
     def make(self, params: list[nn.Parameter]) -> torch.optim.Optimizer:
         if self.optimizer == "adam":
             return torch.optim.Adam(params, lr=self.lr_at(0))
+        if self.optimizer == "radam":
+            return torch.optim.RAdam(params, lr=self.lr_at(0))
         if self.optimizer == "lbfgs":
             return torch.optim.LBFGS(
                 params,
@@ -59,7 +62,7 @@ class Phase:
                 tolerance_change=1e-14,
                 line_search_fn="strong_wolfe",
             )
-        raise SciMLError(f"unknown optimizer {self.optimizer!r}; choices: adam, lbfgs")
+        raise SciMLError(f"unknown optimizer {self.optimizer!r}; choices: adam, radam, lbfgs")
 
     @property
     def n_calls(self) -> int:

@@ -156,5 +156,11 @@ class Method:
         """A free run of ``steps`` states from ``initial`` (dynamics methods only)."""
         raise SciMLError(f"method {cls.name} does not generate trajectories")
 
+    @classmethod
+    def subregions(cls, surrogate: Any, initial: np.ndarray, steps: int) -> np.ndarray | None:
+        """The linear subregion (an integer code) of each state of the free run ``generate``
+        gives, for piecewise-linear dynamics models (alrnn); None for every other method."""
+        return None
+
 
 METHODS: Registry[type[Method]] = Registry("method")

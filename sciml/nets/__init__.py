@@ -1,13 +1,16 @@
 """Networks, registered by class name so a surrogate file can rebuild them from JSON kwargs."""
 
 from sciml.core.registry import Registry
+from sciml.nets.alrnn import ALRNN
 from sciml.nets.deeponet import DeepONet, PODDeepONet
 from sciml.nets.dymixop import DyMixOp
 from sciml.nets.field import FieldNet, WindowedFieldNet
 from sciml.nets.fno import FNONet
 from sciml.nets.lagrangian import LagrangianNet
 from sciml.nets.mgno import MgNO
+from sciml.nets.plrnn import ClippedShallowPLRNN
 from sciml.nets.spectral_gp import SpectralGPField
+from sciml.nets.vector_field import VectorField
 
 NETWORKS: Registry = Registry("network")
 NETWORKS.register("FieldNet")(FieldNet)
@@ -16,9 +19,13 @@ NETWORKS.register("LagrangianNet")(LagrangianNet)
 NETWORKS.register("SpectralGPField")(SpectralGPField)
 for _network in (DeepONet, PODDeepONet, DyMixOp, FNONet, MgNO):  # the neural operators
     NETWORKS.register(_network.__name__)(_network)
+for _network in (ClippedShallowPLRNN, ALRNN, VectorField):  # dynamical systems reconstruction
+    NETWORKS.register(_network.__name__)(_network)
 
 __all__ = [
+    "ALRNN",
     "NETWORKS",
+    "ClippedShallowPLRNN",
     "DeepONet",
     "DyMixOp",
     "FNONet",
@@ -26,5 +33,6 @@ __all__ = [
     "MgNO",
     "PODDeepONet",
     "SpectralGPField",
+    "VectorField",
     "WindowedFieldNet",
 ]

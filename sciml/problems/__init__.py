@@ -8,6 +8,7 @@ from sciml.problems import (  # noqa: F401
     lorenz,
     navier_stokes,
     poisson,
+    rossler,
 )
 from sciml.problems import tabular as _tabular  # noqa: F401  (CSV files, the regression task)
 from sciml.problems.base import EQUATIONS, Equation, FieldReference, load_problem

@@ -1,9 +1,10 @@
-"""The Lorenz-63 system (Lorenz 1963), as a field task in time and, later, a dynamics task.
+"""The Lorenz-63 system (Lorenz 1963), as a field task in time and as a dynamics task.
 
     x' = sigma (y - x),   y' = x (rho - z) - y,   z' = x y - beta z,
 
 sigma = 10, rho = 28, beta = 8/3, (x, y, z)(0) = (1, 1, 1). Reference: torchdiffeq dopri5 in
-float64 at rtol = atol = 1e-10, cross-checked in the tests against scipy's DOP853.
+float64 at rtol = atol = 1e-10, cross-checked in the tests against scipy's DOP853. The dynamics
+task observes long trajectories on the attractor (:mod:`sciml.problems.attractor`).
 """
 
 from __future__ import annotations
@@ -12,14 +13,15 @@ import numpy as np
 import torch
 
 from sciml.core.derivatives import Fields
-from sciml.problems.base import EQUATIONS, Equation, FieldReference
+from sciml.problems.attractor import Attractor
+from sciml.problems.base import EQUATIONS, FieldReference
 
 
 @EQUATIONS.register("lorenz")
-class Lorenz(Equation):
+class Lorenz(Attractor):
     inputs = ("t",)
     time_input = "t"
-    provides = frozenset({"residual", "time_dependent"})
+    provides = frozenset({"residual", "time_dependent", "trajectories"})
     outputs = ("x", "y", "z")
     equation_text = "x' = sigma (y - x), y' = x (rho - z) - y, z' = x y - beta z"
 
@@ -31,9 +33,10 @@ class Lorenz(Equation):
     def output_scale(self) -> tuple[float, ...]:
         return (10.0, 10.0, 10.0)
 
-    @property
-    def x0(self) -> list[float]:
-        return [float(self.params[k]) for k in ("x0", "y0", "z0")]
+    def vector_field(self):
+        from sciml.reference.attractors import lorenz_field
+
+        return lorenz_field(*(float(self.params[k]) for k in ("sigma", "rho", "beta")))
 
     def pde_residual(self, f: Fields) -> torch.Tensor:
         sigma, rho, beta = (self.params[k] for k in ("sigma", "rho", "beta"))

@@ -1,0 +1,74 @@
+"""The PLRNN family's training and calls: teacher forcing (:mod:`.gtf`) on windows of the
+z-scored training trajectory, and the surrogate's one-step map and free runs through the latent
+state (:class:`sciml.nets.latent_rnn.LatentRNN`)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import torch
+
+from sciml.core.errors import SciMLError
+from sciml.core.options import Option
+from sciml.methods.dynamics.base import COMMON_OPTIONS, DynamicsMethod, as_tensor
+from sciml.methods.dynamics.gtf import FORCING, TeacherForcingObjective
+from sciml.nets.latent_rnn import LatentRNN
+
+FORCING_OPTIONS: dict[str, Any] = {
+    "forcing": Option("gtf", choices=FORCING, description="generalized or sparse teacher forcing"),
+    "alpha": Option(1.0, min=0.0, max=1.0, description="GTF: initial (or fixed) alpha"),
+    "adaptive_alpha": Option(True, description="GTF: adapt alpha from the Jacobian estimate"),
+    "alpha_every": Option(5, min=1, max=1_000_000, description="GTF: batches between estimates"),
+    "alpha_gamma": Option(0.999, min=0.0, max=1.0, description="GTF: annealing factor gamma"),
+    "forcing_interval": Option(16, min=1, max=100_000, description="sparse TF: interval tau"),
+}
+
+
+class TeacherForcedRNN(DynamicsMethod):
+    defaults: dict[str, Any] = {**COMMON_OPTIONS, **FORCING_OPTIONS}
+
+    def objective(self, data: torch.Tensor) -> TeacherForcingObjective:
+        o = self.options
+        return TeacherForcingObjective(
+            self.network,
+            data,
+            batch=int(o["batch_size"]),
+            length=int(o["sequence_length"]),
+            forcing=o["forcing"],
+            alpha=float(o["alpha"]),
+            adaptive=bool(o["adaptive_alpha"]),
+            alpha_every=int(o["alpha_every"]),
+            gamma=float(o["alpha_gamma"]),
+            interval=int(o["forcing_interval"]),
+            time_limit=float(o["time_limit"]),
+            seed=2 * self.seed + 1,
+        )
+
+    def check_latent(self, latent: int) -> None:
+        if latent < self.dim:
+            raise SciMLError(
+                f"latent={latent} is below the observed dimension {self.dim} of {self.problem.name}: "
+                f"choose latent >= {self.dim}"
+            )
+
+    def extra_metrics(self) -> dict[str, Any]:
+        objective = self.objective_
+        if objective is None:
+            return {}
+        return {
+            "alpha": objective.alpha,
+            "alpha_estimate_fraction": objective.alpha_seconds / max(objective.seconds, 1e-12),
+        }
+
+    @classmethod
+    def one_step(cls, surrogate: Any, states: np.ndarray) -> np.ndarray:
+        net: LatentRNN = surrogate.network
+        with torch.no_grad():
+            z = net.initial_state(net.scale(as_tensor(net, states)))
+            x = net.scale.inverse(net.step(z)[..., : net.dim])
+        return x.cpu().double().numpy()
+
+    @classmethod
+    def free_run(cls, surrogate: Any, initial: np.ndarray, steps: int) -> np.ndarray:
+        return surrogate.network.free_run(initial, steps)[0]
