@@ -40,7 +40,8 @@ def state_space_divergence(
     For d < 6 a histogram: ``bins`` cells per dimension over the reference's bounding box, each
     count plus ``smoothing`` (Laplace; 1e-5 as in the authors' code) before normalising, so the
     divergence is finite when the generated run misses a cell; generated points outside the box
-    fall in no cell. For d >= 6, :func:`state_space_divergence_gmm`.
+    fall in no cell, and a run with none inside has divergence infinity (the authors: NaN). For
+    d >= 6, :func:`state_space_divergence_gmm`.
     """
     reference = np.asarray(reference, dtype=np.float64)
     generated = np.asarray(generated, dtype=np.float64)
@@ -56,6 +57,8 @@ def state_space_divergence(
     ]
     p, _ = np.histogramdd(reference, bins=edges)
     q, _ = np.histogramdd(generated, bins=edges)
+    if q.sum() == 0:
+        return float("inf")
     p = (p.ravel() + smoothing) / (p.sum() + smoothing * p.size)
     q = (q.ravel() + smoothing) / (q.sum() + smoothing * q.size)
     return float(np.sum(p * np.log(p / q)))

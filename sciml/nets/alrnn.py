@@ -18,7 +18,7 @@ from collections.abc import Callable
 import torch
 from torch import nn
 
-from sciml.nets.latent_rnn import LatentRNN, normalized_positive_definite
+from sciml.nets.latent_rnn import LatentRNN, normalized_positive_definite, spectral_norms
 
 
 class ALRNN(LatentRNN):
@@ -62,7 +62,7 @@ class ALRNN(LatentRNN):
         slope = torch.ones(len(visited), self.latent, dtype=z.dtype, device=z.device)
         slope[:, self.latent - self.piecewise :] = bits.to(z.dtype)
         jacobians = torch.diag(self.A) + self.W * slope.unsqueeze(-2)
-        return torch.linalg.matrix_norm(jacobians, ord=2)[index]
+        return spectral_norms(jacobians)[index]
 
     def subregion(self, z: torch.Tensor) -> torch.Tensor:
         """The linear subregion of each state: sum_k [z_{M-P+k} > 0] 2^k (an integer < 2^P)."""

@@ -33,6 +33,12 @@ def uniform_init(*shape: int, fan_in: int) -> nn.Parameter:
     return nn.Parameter(torch.empty(*shape).uniform_(-bound, bound))
 
 
+def spectral_norms(matrices: torch.Tensor) -> torch.Tensor:
+    """||J||_2 of each (M, M) matrix, as sqrt(lambda_max(J^T J)): a symmetric eigensolver is
+    twice as fast as the SVD on small matrices."""
+    return torch.linalg.eigvalsh(matrices.mT @ matrices)[..., -1].clamp_min(0).sqrt()
+
+
 class LatentRNN(nn.Module):
     """Base of the PLRNN family: ``dim`` observed of ``latent`` units, standardization inside."""
 
@@ -49,7 +55,8 @@ class LatentRNN(nn.Module):
         return torch.cat([x, x @ self.readin], dim=-1)
 
     def step(self, z: torch.Tensor) -> torch.Tensor:
-        return self.stepper()(z)
+        """F(z) for states z (..., M)."""
+        return self.stepper()(z.reshape(-1, self.latent)).reshape(z.shape)
 
     def stepper(self) -> Callable[[torch.Tensor], torch.Tensor]:
         """F as a function of z (B, M), its weights combined once for many steps (a training
@@ -62,7 +69,7 @@ class LatentRNN(nn.Module):
 
     def jacobian_norms(self, z: torch.Tensor) -> torch.Tensor:
         """The spectral norm ||dF/dz||_2 at each state of z (..., M)."""
-        return torch.linalg.matrix_norm(self.jacobian(z), ord=2)
+        return spectral_norms(self.jacobian(z))
 
     def forward(self, z: torch.Tensor) -> torch.Tensor:
         return self.step(z)

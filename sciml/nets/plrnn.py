@@ -30,16 +30,22 @@ class ClippedShallowPLRNN(LatentRNN):
         self.h2 = uniform_init(hidden, fan_in=hidden)
 
     def stepper(self) -> Callable[[torch.Tensor], torch.Tensor]:
-        a, w1t, w2t, h1, h2 = self.A, self.W1.T, self.W2.T, self.h1, self.h2
+        # both ReLUs from one product, the difference folded into the next one:
+        # [ReLU(W2 z + h2), ReLU(W2 z)] [W1^T; -W1^T] = W1 [ReLU(W2 z + h2) - ReLU(W2 z)]
+        inner = torch.cat([self.W2.T, self.W2.T], dim=1)
+        shift = torch.cat([self.h2, torch.zeros_like(self.h2)])
+        outer = torch.cat([self.W1.T, -self.W1.T], dim=0)
+        a, h1 = self.A, self.h1
 
         def step(z: torch.Tensor) -> torch.Tensor:
-            w2z = z @ w2t
-            clipped = torch.relu(w2z + h2) - torch.relu(w2z)
-            return torch.addcmul(torch.addmm(h1, clipped, w1t), a, z)
+            return torch.addcmul(torch.addmm(h1, torch.relu(torch.addmm(shift, z, inner)), outer), a, z)
 
         return step
 
     def jacobian(self, z: torch.Tensor) -> torch.Tensor:
         w2z = z @ self.W2.T
         slope = (w2z > -self.h2).to(z.dtype) - (w2z > 0).to(z.dtype)  # in {-1, 0, 1}
-        return torch.diag_embed(self.A.expand_as(z)) + (self.W1 * slope.unsqueeze(-2)) @ self.W2
+        # W1 diag(slope) W2 = slope @ K, K[h, (m, n)] = W1[m, h] W2[h, n]: one product for all
+        products = (self.W1.T.unsqueeze(-1) * self.W2.unsqueeze(1)).reshape(self.hidden, -1)
+        coupling = (slope @ products).reshape(*z.shape, self.latent)
+        return torch.diag_embed(self.A.expand_as(z)) + coupling
