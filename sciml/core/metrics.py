@@ -84,9 +84,7 @@ def state_space_divergence_gmm(
     draws = draws + sigma * rng.standard_normal(draws.shape)
 
     def density(centres: np.ndarray) -> np.ndarray:
-        squared = (
-            (draws**2).sum(1)[:, None] - 2 * draws @ centres.T + (centres**2).sum(1)[None, :]
-        )
+        squared = (draws**2).sum(1)[:, None] - 2 * draws @ centres.T + (centres**2).sum(1)[None, :]
         return np.exp(-0.5 * np.maximum(squared, 0.0) / variance).mean(axis=1)
 
     p, q = density(reference), density(generated)

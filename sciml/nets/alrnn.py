@@ -49,9 +49,9 @@ class ALRNN(LatentRNN):
 
     def jacobian(self, z: torch.Tensor) -> torch.Tensor:
         slope = torch.ones_like(z)
-        slope[..., self.latent - self.piecewise :] = (z[..., self.latent - self.piecewise :] > 0).to(
-            z.dtype
-        )
+        slope[..., self.latent - self.piecewise :] = (
+            z[..., self.latent - self.piecewise :] > 0
+        ).to(z.dtype)
         return torch.diag_embed(self.A.expand_as(z)) + self.W * slope.unsqueeze(-2)
 
     def jacobian_norms(self, z: torch.Tensor) -> torch.Tensor:

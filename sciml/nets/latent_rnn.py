@@ -86,7 +86,7 @@ class LatentRNN(nn.Module):
 
     @torch.no_grad()
     def free_run(self, x0: np.ndarray, steps: int) -> tuple[np.ndarray, np.ndarray]:
-        """From physical states x0 (B, N): physical states (B, steps, N) and latent (B, steps, M)."""
+        """From physical states x0 (B, N): physical (B, steps, N) and latent (B, steps, M) runs."""
         param = self.readin
         x = torch.as_tensor(x0, dtype=param.dtype, device=param.device)
         latent = self.run(self.initial_state(self.scale(x)), steps)

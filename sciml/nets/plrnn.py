@@ -38,7 +38,9 @@ class ClippedShallowPLRNN(LatentRNN):
         a, h1 = self.A, self.h1
 
         def step(z: torch.Tensor) -> torch.Tensor:
-            return torch.addcmul(torch.addmm(h1, torch.relu(torch.addmm(shift, z, inner)), outer), a, z)
+            return torch.addcmul(
+                torch.addmm(h1, torch.relu(torch.addmm(shift, z, inner)), outer), a, z
+            )
 
         return step
 

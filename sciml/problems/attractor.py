@@ -43,7 +43,11 @@ class Attractor(Equation):
         n_train, n_test = int(p["n_train"]), int(p["n_test"])
         initial = np.stack([self.x0, np.asarray(self.x0) + TEST_OFFSET])
         orbits = attractor_trajectories(
-            self.vector_field(), initial, float(p["dt"]), max(n_train, n_test), int(p["n_transient"])
+            self.vector_field(),
+            initial,
+            float(p["dt"]),
+            max(n_train, n_test),
+            int(p["n_transient"]),
         )
         train = noisy_observations(orbits[0, :n_train], float(p["noise"]), seed=2 * self.seed + 1)
         return Trajectories(train, orbits[1, :n_test], float(p["dt"]), tuple(self.outputs))

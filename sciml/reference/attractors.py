@@ -28,7 +28,9 @@ VectorField = Callable[[torch.Tensor], torch.Tensor]
 RTOL = ATOL = 1e-6
 
 
-def rossler_rhs(state: torch.Tensor, a: float = 0.2, b: float = 0.2, c: float = 5.7) -> torch.Tensor:
+def rossler_rhs(
+    state: torch.Tensor, a: float = 0.2, b: float = 0.2, c: float = 5.7
+) -> torch.Tensor:
     """Rössler vector field for ``state`` of shape ``(..., 3)``; returns the same shape."""
     x, y, z = state.unbind(-1)
     return torch.stack((-y - z, x + a * y, b + z * (x - c)), dim=-1)

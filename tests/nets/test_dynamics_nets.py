@@ -33,7 +33,9 @@ def test_clipped_shallow_plrnn_step_by_hand():
 
 def test_alrnn_step_by_hand():
     net = ALRNN(dim=1, latent=3, piecewise=2)
-    _set(net, A=[0.5, 0.5, 0.5], W=[[1.0, 1.0, 1.0], [0.0, 2.0, -1.0], [1.0, 0.0, 3.0]], h=[0, 1, 0])
+    _set(
+        net, A=[0.5, 0.5, 0.5], W=[[1.0, 1.0, 1.0], [0.0, 2.0, -1.0], [1.0, 0.0, 3.0]], h=[0, 1, 0]
+    )
     z = torch.tensor([[-1.0, -2.0, 3.0]])
     # phi*(z) = (-1, ReLU(-2), ReLU(3)) = (-1, 0, 3); W phi = (2, -3, 8); A z = (-0.5, -1, 1.5)
     torch.testing.assert_close(net.step(z), torch.tensor([[1.5, -3.0, 9.5]]))

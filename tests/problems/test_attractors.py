@@ -11,7 +11,7 @@ from sciml.problems.base import load_problem
 from sciml.reference.attractors import attractor_trajectories, rossler_rhs
 from sciml.reference.lorenz import lorenz_trajectory_scipy
 
-SMALL = {"n_train": 2000, "n_test": 1500, "n_transient": 300}
+SMALL = {"n_train": 2000, "n_test": 2000, "n_transient": 300}  # the smoke budget's
 
 
 def test_rossler_vector_field_by_hand():
@@ -33,7 +33,7 @@ def test_trajectories_on_the_attractor(name, dt):
     problem = load_problem(name, "dynamics", SMALL)
     data = problem.trajectories()
     assert data["dt"] == dt
-    assert data["train"].shape == (2000, 3) and data["test"].shape == (1500, 3)
+    assert data["train"].shape == (2000, 3) and data["test"].shape == (2000, 3)
     # noise: 5% of each coordinate's standard deviation (the train orbit minus a smooth copy)
     clean = load_problem(name, "dynamics", {**SMALL, "noise": 0.0}).trajectories()["train"]
     ratio = (data["train"] - clean).std(0) / clean.std(0)
@@ -48,5 +48,5 @@ def test_sciml_data_writes_the_documented_layout(tmp_path):
     path = write_dataset("lorenz", "dynamics", SMALL, out=tmp_path / "lorenz.h5")
     with h5py.File(path) as f:
         assert f.attrs["format"] == "sciml-trajectories" and f.attrs["dt"] == 0.01
-        assert f["train"].shape == (2000, 3) and f["test"].shape == (1500, 3)
+        assert f["train"].shape == (2000, 3) and f["test"].shape == (2000, 3)
         assert f.attrs["task"] == "dynamics"

@@ -20,7 +20,7 @@ from sciml.core.metrics import subregion_statistics
 from sciml.core.options import Option
 from sciml.methods.base import METHODS
 from sciml.methods.dynamics.base import check_steps
-from sciml.methods.dynamics.rnn import TeacherForcedRNN
+from sciml.methods.dynamics.rnn import DEFAULT_BUDGET, TeacherForcedRNN
 
 
 @METHODS.register("alrnn")
@@ -34,7 +34,7 @@ class ALRNNMethod(TeacherForcedRNN):
     }
     budgets = {
         "smoke": {"steps": 40, "sequence_length": 30, "eval_every": 40},
-        "default": {},
+        "default": DEFAULT_BUDGET,
         "paper": {"steps": 100_000, "eval_every": 10_000},
     }
 

@@ -75,15 +75,19 @@ class DynamicsMethod(Method):
         self.objective_ = self.objective(net.scale(train))
         o = self.options
         steps = int(o["steps"])
-        phases = [
-            Phase(
-                "radam",
-                steps,
-                lr=float(o["lr"]),
-                decay_rate=float(o["lr_end"]) / float(o["lr"]),
-                decay_steps=max(steps, 1),
-            )
-        ] if steps else []
+        phases = (
+            [
+                Phase(
+                    "radam",
+                    steps,
+                    lr=float(o["lr"]),
+                    decay_rate=float(o["lr_end"]) / float(o["lr"]),
+                    decay_steps=max(steps, 1),
+                )
+            ]
+            if steps
+            else []
+        )
         checkpoint = checkpoint_dir / "checkpoint.pt" if checkpoint_dir else None
         trainer = self.trainer(net, self.objective_, phases, evaluate, checkpoint, progress)
         return trainer.run(resume=resume)

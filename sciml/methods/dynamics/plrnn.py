@@ -10,7 +10,7 @@ from typing import Any
 
 from sciml.core.options import Option
 from sciml.methods.base import METHODS
-from sciml.methods.dynamics.rnn import TeacherForcedRNN
+from sciml.methods.dynamics.rnn import DEFAULT_BUDGET, TeacherForcedRNN
 
 
 @METHODS.register("plrnn")
@@ -24,7 +24,7 @@ class PLRNN(TeacherForcedRNN):
     }
     budgets = {
         "smoke": {"steps": 40, "sequence_length": 30, "eval_every": 40},
-        "default": {},
+        "default": DEFAULT_BUDGET,
         "paper": {"steps": 250_000, "eval_every": 10_000},
     }
 

@@ -64,8 +64,16 @@ def test_round_trip_gives_identical_free_runs(trained):
         (lambda s: s.predict(np.linspace(0, 1, 5)[:, None]), r"states must have shape"),
         (lambda s: s.predict([[0.1, 0.2]]), r"states must have shape"),
     ],
-    ids=["x0-dim", "x0-nan", "zero-steps", "negative-steps", "float-steps", "huge-steps",
-         "field-points", "wrong-width"],
+    ids=[
+        "x0-dim",
+        "x0-nan",
+        "zero-steps",
+        "negative-steps",
+        "float-steps",
+        "huge-steps",
+        "field-points",
+        "wrong-width",
+    ],
 )
 def test_bad_input_is_one_line(trained, call, message):
     surrogate, _, _ = trained
@@ -85,3 +93,31 @@ def test_rossler_alrnn_with_one_piecewise_unit(tmp_path):
 def test_latent_below_the_state_dimension_is_one_line():
     with pytest.raises(SciMLError, match="latent=2 is below the observed dimension 3"):
         sciml.solve("lorenz", "plrnn", budget="smoke", overrides={"latent": 2}, progress=False)
+
+
+def test_cli_data_and_eval(trained, tmp_path):
+    import subprocess
+    import sys
+
+    def sciml_cli(*args):
+        return subprocess.run(
+            [sys.executable, "-c", "from sciml.cli import main; main()", *args],
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+
+    surrogate, metrics, out = trained
+    if surrogate.method != "alrnn":
+        pytest.skip("one method is enough for the command line")
+    result = sciml_cli("eval", str(out / "model.h5"))
+    assert result.returncode == 0, result.stderr
+    assert "d_stsp" in result.stdout and "n_subregions" in result.stdout
+    rescored = sciml.evaluate_file(out / "model.h5")
+    assert rescored["d_stsp"] == pytest.approx(metrics["d_stsp"], rel=1e-9)
+    assert rescored["transition_matrix"] == metrics["transition_matrix"]
+    path = tmp_path / "lorenz.h5"
+    sets = ["--set", "n_train=300", "--set", "n_test=200", "--set", "n_transient=10"]
+    result = sciml_cli("data", "lorenz", "--task", "dynamics", "--out", str(path), *sets)
+    assert result.returncode == 0, result.stderr
+    assert path.stat().st_size > 0

@@ -60,8 +60,18 @@ def test_the_alpha_estimate_of_a_linear_model():
 
 def test_the_annealing_rule(model):
     objective = TeacherForcingObjective(
-        model, torch.randn(500, 3), batch=4, length=20, forcing="gtf", alpha=0.3,
-        adaptive=True, alpha_every=2, gamma=0.9, interval=16, time_limit=0.0, seed=0,
+        model,
+        torch.randn(500, 3),
+        batch=4,
+        length=20,
+        forcing="gtf",
+        alpha=0.3,
+        adaptive=True,
+        alpha_every=2,
+        gamma=0.9,
+        interval=16,
+        time_limit=0.0,
+        seed=0,
     )
     estimates = iter([0.8, 0.5])
     import sciml.methods.dynamics.gtf as gtf
