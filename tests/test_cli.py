@@ -47,8 +47,8 @@ def test_list_shows_problems_tasks_parameters_and_methods():
 @pytest.mark.parametrize(
     "args, expected",
     [
-        (["solve", "burgerz", "--method", "pinn"], "unknown problem 'burgerz'; choices: burgers"),
-        (["solve", "burgers", "--method", "pinnn"], "unknown method 'pinnn'; choices: causal-pinn"),
+        (["solve", "burgerz", "--method", "pinn"], "unknown problem 'burgerz'; choices: "),
+        (["solve", "burgers", "--method", "pinnn"], "unknown method 'pinnn'; choices: "),
         (["solve", "burgers", "--method", "pinn", "--set", "nuu=1"], "unknown --set key 'nuu'"),
         (
             ["solve", "convection-diffusion", "--method", "pinn", "--set", "beta=1000"],

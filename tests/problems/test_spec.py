@@ -34,7 +34,7 @@ def test_bad_parameters_name_the_value_and_the_range(overrides, message):
 
 
 def test_unknown_problem_lists_the_choices():
-    with pytest.raises(SciMLError, match="unknown problem 'burger'; choices: burgers"):
+    with pytest.raises(SciMLError, match="unknown problem 'burger'; choices: .*burgers"):
         load_spec("burger")
 
 
