@@ -59,3 +59,10 @@ def r2_score(prediction: np.ndarray, target: np.ndarray) -> float:
     residual = ((target - prediction) ** 2).sum(axis=0)
     total = ((target - target.mean(axis=0)) ** 2).sum(axis=0)
     return float(np.mean(1.0 - residual / np.maximum(total, 1e-300)))
+
+
+def rmse(prediction: np.ndarray, target: np.ndarray) -> float:
+    """Root mean squared error over all entries (regression)."""
+    prediction = np.asarray(prediction, dtype=np.float64)
+    target = np.asarray(target, dtype=np.float64).reshape(prediction.shape)
+    return float(np.sqrt(np.mean((prediction - target) ** 2)))

@@ -41,11 +41,12 @@ class DataTable:
 
 @dataclass(frozen=True)
 class TableSplit:
-    """Train and test rows of a table: inputs (N, d) in ``input_columns`` order, targets (N, 1);
-    ``train_rows``/``test_rows`` are the data-row indices (0 = the first row after the header)."""
+    """Train and test rows of a table: inputs (N, d) in ``input_columns`` order, targets (N, m)
+    in ``target_columns`` order (m = 1 for a CSV file's target); ``train_rows``/``test_rows`` are
+    the data-row indices (0 = the first row after the header)."""
 
     input_columns: tuple[str, ...]
-    target_column: str
+    target_columns: tuple[str, ...]
     train_inputs: np.ndarray
     train_targets: np.ndarray
     test_inputs: np.ndarray
@@ -171,7 +172,7 @@ def split_table(table: DataTable, target: str, test_fraction: float, seed: int) 
     x = table.values[:, [table.columns.index(name) for name in inputs]]
     return TableSplit(
         input_columns=inputs,
-        target_column=target,
+        target_columns=(target,),
         train_inputs=x[train_rows],
         train_targets=y[train_rows, None],
         test_inputs=x[test_rows],

@@ -5,6 +5,7 @@ from sciml.nets.deeponet import DeepONet, PODDeepONet
 from sciml.nets.dymixop import DyMixOp
 from sciml.nets.field import FieldNet, WindowedFieldNet
 from sciml.nets.fno import FNONet
+from sciml.nets.kan import KAN
 from sciml.nets.lagrangian import LagrangianNet
 from sciml.nets.mgno import MgNO
 from sciml.nets.spectral_gp import SpectralGPField
@@ -14,6 +15,7 @@ NETWORKS.register("FieldNet")(FieldNet)
 NETWORKS.register("WindowedFieldNet")(WindowedFieldNet)
 NETWORKS.register("LagrangianNet")(LagrangianNet)
 NETWORKS.register("SpectralGPField")(SpectralGPField)
+NETWORKS.register("KAN")(KAN)
 for _network in (DeepONet, PODDeepONet, DyMixOp, FNONet, MgNO):  # the neural operators
     NETWORKS.register(_network.__name__)(_network)
 
@@ -23,6 +25,7 @@ __all__ = [
     "DyMixOp",
     "FNONet",
     "FieldNet",
+    "KAN",
     "MgNO",
     "PODDeepONet",
     "SpectralGPField",
