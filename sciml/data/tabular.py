@@ -151,8 +151,9 @@ def _is_number(text: str) -> bool:
 
 
 def split_table(table: DataTable, target: str, test_fraction: float, seed: int) -> TableSplit:
-    """Every column but ``target`` as inputs; a random ``test_fraction`` of the rows (at least
-    one, and at least one left to train on) held out, by a permutation seeded with ``seed``."""
+    """Every column but ``target`` as inputs (none of them constant); a random ``test_fraction``
+    of the rows (at least one, and at least one left to train on) held out, by a permutation
+    seeded with ``seed``."""
     check_test_fraction(test_fraction)
     y = table.column(target)
     if np.all(y == y[0]):
@@ -165,6 +166,13 @@ def split_table(table: DataTable, target: str, test_fraction: float, seed: int) 
         raise SciMLError(
             f"{table.path} has only the target column {target!r}; add at least one input column"
         )
+    for name in inputs:
+        column = table.column(name)
+        if np.all(column == column[0]):
+            raise SciMLError(
+                f"{table.path}: input column {name!r} is constant ({column[0]:g} in every row); "
+                "it carries no information: remove the column"
+            )
     n = table.n_rows
     n_test = min(max(round(test_fraction * n), 1), n - 1)
     order = np.random.default_rng(seed % 2**32).permutation(n)

@@ -35,7 +35,9 @@ from torch import nn
 GRID_EPS = 0.02  # weight of the uniform grid in a grid update (pykan, efficient-kan)
 
 
-def uniform_grid(n_in: int, grid: int, k: int, low: float = -1.0, high: float = 1.0) -> torch.Tensor:
+def uniform_grid(
+    n_in: int, grid: int, k: int, low: float = -1.0, high: float = 1.0
+) -> torch.Tensor:
     """Knots of G = ``grid`` equal intervals on [low, high], extended by k on each side:
     (n_in, G + 2k + 1)."""
     h = (high - low) / grid
@@ -134,9 +136,7 @@ class KAN(nn.Module):
     output normalisation (buffers ``input_shift``, ``input_scale``, ``output_shift``,
     ``output_scale``) and float32 or float64 weights."""
 
-    def __init__(
-        self, width: list[int], grid: int = 5, k: int = 3, dtype: str = "float32"
-    ) -> None:
+    def __init__(self, width: list[int], grid: int = 5, k: int = 3, dtype: str = "float32") -> None:
         super().__init__()
         if len(width) < 2 or min(width) < 1:
             raise ValueError(f"width must list at least two positive sizes; got {width}")

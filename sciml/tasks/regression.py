@@ -91,7 +91,9 @@ class RegressionTask(Task):
             curve_ax.plot(x, y, lw=1.5)
             curve_ax.set_title(label, fontsize=8)
             curve_ax.tick_params(labelsize=7)
-        fig.suptitle(f"{problem.spec.title}: test split" + (", learned functions" if curves else ""))
+        fig.suptitle(
+            f"{problem.spec.title}: test split" + (", learned functions" if curves else "")
+        )
         fig.tight_layout()
         save_figure(fig, path)
 

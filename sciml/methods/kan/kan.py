@@ -25,7 +25,7 @@ from sciml.core.options import Option
 from sciml.core.progress import ProgressBar
 from sciml.core.training import Evaluator, TrainResult
 from sciml.methods.base import METHODS, Method
-from sciml.methods.kan.symbolic import LIBRARY, evaluate_formula, symbolic_formula
+from sciml.methods.kan.symbolic import LIBRARIES, LIBRARY, evaluate_formula, symbolic_formula
 from sciml.methods.kan.training import Schedule, fit_kan
 from sciml.nets.kan import KAN
 from sciml.problems.base import Equation
@@ -44,20 +44,24 @@ def kan_schedule(options: dict[str, Any]) -> Schedule:
     )
 
 
-def check_kan_options(options: dict[str, Any]) -> None:
-    """Grid extensions must refine (integers above the grid) and the library must be known."""
+def check_kan_options(options: dict[str, Any], library: Any = ()) -> tuple[str, ...]:
+    """Grid extensions must refine (integers above the grid); the library's functions: the
+    named ``library`` option's, or those of ``library`` when given (a list of names)."""
     grids = [float(options["grid"]), *map(float, options["grid_extensions"])]
     if any(g != int(g) for g in grids) or any(b <= a for a, b in zip(grids, grids[1:])):
         raise SciMLError(
-            f"invalid grid_extensions {options['grid_extensions']}: expected increasing integers "
+            f"invalid grid_extensions {[float(g) for g in options['grid_extensions']]}: "
+            "expected increasing integers "
             f"above grid={options['grid']}, e.g. 10,20"
         )
-    unknown = [name for name in options["library"] if name not in LIBRARY]
-    if unknown or not options["library"]:
+    names = tuple(library) or LIBRARIES[options["library"]]
+    unknown = [name for name in names if name not in LIBRARY]
+    if unknown or not names:
         raise SciMLError(
             f"unknown symbolic function(s) {', '.join(map(repr, unknown)) or 'none given'} in "
             f"library; choices: {', '.join(LIBRARY)}"
         )
+    return names
 
 
 KAN_OPTIONS: dict[str, Option] = {
@@ -72,7 +76,9 @@ KAN_OPTIONS: dict[str, Option] = {
     "steps": Option(50, min=1, max=1_000_000, description="L-BFGS steps per training stage"),
     "prune_threshold": Option(1e-2, min=0.0, max=10.0, description="|phi|_1 below: pruned"),
     "symbolic": Option(True, description="fit a formula after training"),
-    "library": Option(list(LIBRARY), description="functions an edge may be matched to"),
+    "library": Option(
+        "all", choices=tuple(LIBRARIES), description="functions an edge may be matched to"
+    ),
     "weight_simple": Option(
         0.8, min=0.0, max=1.0, description="weight of simplicity against R^2 in choosing"
     ),
@@ -105,12 +111,19 @@ class KANMethod(Method):
     def network_config(self) -> dict[str, Any]:
         table = self.problem.table()
         grid = self._network.grid_size if self._network is not None else int(self.options["grid"])
-        width = [len(table.input_columns), *map(int, self.options["width"]),
-                 len(table.target_columns)]
+        width = [
+            len(table.input_columns),
+            *map(int, self.options["width"]),
+            len(table.target_columns),
+        ]
         return {
             "type": "KAN",
-            "kwargs": {"width": width, "grid": grid, "k": int(self.options["k"]),
-                       "dtype": self.options["dtype"]},
+            "kwargs": {
+                "width": width,
+                "grid": grid,
+                "k": int(self.options["k"]),
+                "dtype": self.options["dtype"],
+            },
         }
 
     @property
@@ -131,8 +144,8 @@ class KANMethod(Method):
         table = self.problem.table()
         net = self.network
         dtype = net.input_shift.dtype
-        x = torch.as_tensor(table.train_inputs, dtype=dtype, device=self.device)
-        y = torch.as_tensor(table.train_targets, dtype=dtype, device=self.device)
+        x = torch.tensor(table.train_inputs, dtype=dtype, device=self.device)
+        y = torch.tensor(table.train_targets, dtype=dtype, device=self.device)
         schedule = kan_schedule(self.options)
         stages = 1 + max(len(schedule.grid_extensions), 1 if schedule.prune_threshold else 0)
         total = stages * schedule.steps
@@ -164,7 +177,7 @@ class KANMethod(Method):
             tuple(table.input_columns),
             tuple(table.target_columns),
             tolerance=float(self.options["formula_tolerance"]),
-            library=tuple(self.options["library"]),
+            library=LIBRARIES[self.options["library"]],
             weight_simple=float(self.options["weight_simple"]),
         )
         symbols = [sympy.Symbol(n) for n in table.input_columns]
@@ -178,8 +191,11 @@ class KANMethod(Method):
         if not self.formula:
             return {}
         edges_left = int(sum(layer.mask.sum() for layer in self.network.layers))
-        return {"formula": self.formula["formula"], "formula_r2": self.formula["formula_r2"],
-                "edges_left": edges_left}
+        return {
+            "formula": self.formula["formula"],
+            "formula_r2": self.formula["formula_r2"],
+            "edges_left": edges_left,
+        }
 
     def metadata(self) -> dict[str, Any]:
         return dict(self.formula)
@@ -189,7 +205,7 @@ class KANMethod(Method):
         net = surrogate.network
         dtype = net.input_shift.dtype
         with torch.no_grad():
-            x = torch.as_tensor(np.asarray(inputs), dtype=dtype, device=net.input_shift.device)
+            x = torch.tensor(np.asarray(inputs), dtype=dtype, device=net.input_shift.device)
             return net(x).double().cpu().numpy()
 
     @classmethod
@@ -199,19 +215,31 @@ class KANMethod(Method):
         net = surrogate.network
         dtype, device = net.input_shift.dtype, net.input_shift.device
         with torch.no_grad():
-            x = torch.as_tensor(np.asarray(inputs), dtype=dtype, device=device)
+            x = torch.tensor(np.asarray(inputs), dtype=dtype, device=device)
             layer_inputs = net.layer_inputs(x)
             curves = []
             for index, (layer, h) in enumerate(zip(net.layers, layer_inputs)):
                 grid = torch.stack(
-                    [torch.linspace(float(lo), float(hi), CURVE_POINTS, dtype=dtype)
-                     for lo, hi in zip(h.min(dim=0).values, h.max(dim=0).values)], dim=1
+                    [
+                        torch.linspace(float(lo), float(hi), CURVE_POINTS, dtype=dtype)
+                        for lo, hi in zip(h.min(dim=0).values, h.max(dim=0).values)
+                    ],
+                    dim=1,
                 ).to(device)
                 phi = layer.edge_values(grid).double().cpu().numpy()
                 for j in range(layer.n_out):
                     for i in range(layer.n_in):
                         if layer.mask[j, i] > 0:
-                            name = f"{surrogate.inputs[i]} (normalised)" if index == 0 else f"h{index}.{i}"
-                            curves.append((f"layer {index}: {name} -> {j}",
-                                           grid[:, i].double().cpu().numpy(), phi[:, j, i]))
+                            name = (
+                                f"{surrogate.inputs[i]} (normalised)"
+                                if index == 0
+                                else f"h{index}.{i}"
+                            )
+                            curves.append(
+                                (
+                                    f"layer {index}: {name} -> {j}",
+                                    grid[:, i].double().cpu().numpy(),
+                                    phi[:, j, i],
+                                )
+                            )
         return curves

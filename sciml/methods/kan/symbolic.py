@@ -59,6 +59,12 @@ LIBRARY: dict[str, tuple[Any, Any, int]] = {
     "gaussian": (_safe(lambda z: np.exp(-(z**2))), lambda z: sympy.exp(-(z**2)), 3),
 }
 
+# named libraries for the ``library`` option; the regressor also takes any list of names
+LIBRARIES: dict[str, tuple[str, ...]] = {
+    "all": tuple(LIBRARY),
+    "polynomial": ("x", "x^2", "x^3"),
+}
+
 
 @dataclass(frozen=True)
 class EdgeFit:
@@ -78,8 +84,14 @@ class EdgeFit:
         return sympy.Float(self.c) * inner + sympy.Float(self.d)
 
     def as_dict(self) -> dict[str, Any]:
-        return {"function": self.function, "a": self.a, "b": self.b, "c": self.c, "d": self.d,
-                "r2": self.r2}
+        return {
+            "function": self.function,
+            "a": self.a,
+            "b": self.b,
+            "c": self.c,
+            "d": self.d,
+            "r2": self.r2,
+        }
 
 
 def _affine(features: np.ndarray, y: np.ndarray) -> tuple[float, float, float]:
@@ -190,7 +202,7 @@ def symbolic_formula(
 ) -> SymbolicResult:
     """Fit every unmasked edge, compose the formula of each output and refit its terms."""
     device, dtype = net.input_shift.device, net.input_shift.dtype
-    xt = torch.as_tensor(x, dtype=dtype, device=device)
+    xt = torch.tensor(x, dtype=dtype, device=device)
     with torch.no_grad():
         layer_inputs = net.layer_inputs(_samples(xt, max_samples))
     symbols = [sympy.Symbol(name) for name in input_names]

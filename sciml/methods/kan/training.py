@@ -117,7 +117,7 @@ def run_stage(
             net.update_grid(x)
             optimizer = fresh()
 
-        def closure() -> torch.Tensor:
+        def closure(optimizer: torch.optim.Optimizer = optimizer) -> torch.Tensor:
             optimizer.zero_grad()
             loss = penalized_loss(net, x, y, schedule, lamb)
             loss.backward()
