@@ -45,19 +45,51 @@ def uniform_grid(
     return knots.expand(n_in, -1).contiguous()
 
 
+def _recursion(x: torch.Tensor, grid: torch.Tensor, k: int) -> list[torch.Tensor]:
+    """B-splines of orders 0..k at x (B, n_in, 1) on knots (1, n_in, m): each level is
+    B_{c,j} = w_{c,j} B_{c,j-1} + (1 - w_{c+1,j}) B_{c+1,j-1} with
+    w_{c,j} = (x - t_c) / (t_{c+j} - t_c), i.e. p[c] + B[c+1] - p[c+1] with p = w B."""
+    levels = [((x >= grid[..., :-1]) & (x < grid[..., 1:])).to(x.dtype)]
+    for j in range(1, k + 1):
+        width = grid[..., j:] - grid[..., :-j]  # t_{c+j} - t_c, c = 0 .. m - j - 1
+        w = (x - grid[..., :-j]) / width
+        p = w * levels[-1]
+        levels.append(p[..., :-1] + levels[-1][..., 1:] - p[..., 1:])
+    return levels
+
+
+class _BSplines(torch.autograd.Function):
+    """The basis with its analytic derivative in the backward pass,
+    B'_{c,k} = k (B_{c,k-1} / (t_{c+k} - t_c) - B_{c+1,k-1} / (t_{c+k+1} - t_{c+1})),
+    so that autograd keeps one tensor instead of every step of the recursion."""
+
+    @staticmethod
+    def forward(ctx, x: torch.Tensor, grid: torch.Tensor, k: int) -> torch.Tensor:  # noqa: ANN001
+        levels = _recursion(x.unsqueeze(-1), grid.unsqueeze(0), k)
+        if k > 0:
+            ctx.save_for_backward(levels[-2], grid)
+        ctx.k = k
+        return levels[-1]
+
+    @staticmethod
+    @torch.autograd.function.once_differentiable
+    def backward(ctx, grad: torch.Tensor) -> tuple:  # noqa: ANN001
+        if ctx.k == 0:
+            return torch.zeros_like(grad[..., 0]), None, None
+        lower, grid = ctx.saved_tensors
+        k = ctx.k
+        inverse = k / (grid[:, k:] - grid[:, :-k])  # (n_in, G + k + 1): k / (t_{c+k} - t_c)
+        scaled = lower * inverse
+        derivative = scaled[..., :-1] - scaled[..., 1:]
+        return (grad * derivative).sum(-1), None, None
+
+
 def bspline_basis(x: torch.Tensor, grid: torch.Tensor, k: int) -> torch.Tensor:
     """B-splines of order ``k`` on the knots ``grid`` (n_in, G + 2k + 1) at ``x`` (B, n_in):
     (B, n_in, G + k). Cox-de Boor: B_{c,0} is the indicator of [t_c, t_{c+1}) and
     B_{c,j} = (x - t_c)/(t_{c+j} - t_c) B_{c,j-1} + (t_{c+j+1} - x)/(t_{c+j+1} - t_{c+1})
     B_{c+1,j-1}. They sum to one on [t_k, t_{G+k}] (the grid's G intervals)."""
-    x = x.unsqueeze(-1)
-    t = grid.unsqueeze(0)
-    bases = ((x >= t[..., :-1]) & (x < t[..., 1:])).to(x.dtype)
-    for j in range(1, k + 1):
-        left = (x - t[..., : -(j + 1)]) / (t[..., j:-1] - t[..., : -(j + 1)])
-        right = (t[..., j + 1 :] - x) / (t[..., j + 1 :] - t[..., 1:-j])
-        bases = left * bases[..., :-1] + right * bases[..., 1:]
-    return bases
+    return _BSplines.apply(x, grid, k)
 
 
 def least_squares(design: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
