@@ -55,8 +55,9 @@ def mlp_for_time(x, y, x_test, n_params: int, seconds: float, seed: int) -> np.n
     d = x.shape[1]
     hidden = max(1, round((n_params - 1) / (d + 2)))  # d*h + h + h + 1 parameters
     torch.manual_seed(seed)
-    net = torch.nn.Sequential(torch.nn.Linear(d, hidden), torch.nn.Tanh(),
-                              torch.nn.Linear(hidden, 1)).double()
+    net = torch.nn.Sequential(
+        torch.nn.Linear(d, hidden), torch.nn.Tanh(), torch.nn.Linear(hidden, 1)
+    ).double()
     mean, std = x.mean(0), x.std(0)
     xt = torch.tensor((x - mean) / std)
     ym, ys = y.mean(), y.std()
@@ -99,9 +100,16 @@ def run_feynman(name: str, seed: int, noise: float) -> dict:
     formula_error = float(np.sqrt(np.mean((values - clean[test]) ** 2)) / clean[test].std())
     mlp_test, mlp_params = mlp_for_time(x[train], y[train], x[test], n_params, seconds, seed)
     return {
-        "formula_name": name, "seed": seed, "noise": noise, "kan_r2": r2(kan_test, y[test]),
-        "mlp_r2": r2(mlp_test, y[test]), "kan_params": n_params, "mlp_params": mlp_params,
-        "seconds": seconds, "formula": formula, "formula_error": formula_error,
+        "formula_name": name,
+        "seed": seed,
+        "noise": noise,
+        "kan_r2": r2(kan_test, y[test]),
+        "mlp_r2": r2(mlp_test, y[test]),
+        "kan_params": n_params,
+        "mlp_params": mlp_params,
+        "seconds": seconds,
+        "formula": formula,
+        "formula_error": formula_error,
         "recovered": formula_error < (1e-3 if noise == 0 else 1e-2),
     }
 
@@ -119,11 +127,12 @@ def run_diabetes(seed: int) -> dict:
     x, y = load_diabetes(return_X_y=True)
     folds = KFold(5, shuffle=True, random_state=seed)
     models = {
-        "kan": sciml.KANRegressor(width=2, grid=3, steps=20, lamb=1e-2, seed=seed,
-                                  symbolic=False),
+        "kan": sciml.KANRegressor(width=2, grid=3, steps=20, lamb=1e-2, seed=seed, symbolic=False),
         "gbr": GradientBoostingRegressor(random_state=seed),
-        "mlp": make_pipeline(StandardScaler(), MLPRegressor(
-            hidden_layer_sizes=(32,), alpha=1.0, max_iter=3000, random_state=seed)),
+        "mlp": make_pipeline(
+            StandardScaler(),
+            MLPRegressor(hidden_layer_sizes=(32,), alpha=1.0, max_iter=3000, random_state=seed),
+        ),
     }
     out = {"seed": seed}
     for name, model in models.items():
@@ -152,8 +161,10 @@ def main() -> None:
         for name in ("kan", "gbr", "mlp"):
             values = [r[name] for r in rows]
             seconds = np.median([r[f"{name}_seconds"] for r in rows])
-            print(f"| {name} | {np.median(values):.3f} ({min(values):.3f}-{max(values):.3f}) | "
-                  f"{seconds:.1f} |")
+            print(
+                f"| {name} | {np.median(values):.3f} ({min(values):.3f}-{max(values):.3f}) | "
+                f"{seconds:.1f} |"
+            )
         return
     names = args.only.split(",") if args.only else list(FEYNMAN)
     noises = [args.noise] if args.noise is not None else [0.0, 0.01]
@@ -162,19 +173,23 @@ def main() -> None:
             for seed in seeds:
                 rows.append(run_feynman(name, seed, noise))
                 print(json.dumps(rows[-1]), flush=True)
-    print("| formula | noise | KAN R^2 | MLP R^2 (same params, same time) | params KAN/MLP | "
-          "KAN s | recovered (seeds) | KAN formula (first seed) |")
+    print(
+        "| formula | noise | KAN R^2 | MLP R^2 (same params, same time) | params KAN/MLP | "
+        "KAN s | recovered (seeds) | KAN formula (first seed) |"
+    )
     print("| --- | --- | --- | --- | --- | --- | --- | --- |")
     for noise in noises:
         for name in names:
             group = [r for r in rows if r["formula_name"] == name and r["noise"] == noise]
             kan = [r["kan_r2"] for r in group]
             mlp = [r["mlp_r2"] for r in group]
-            print(f"| {name} | {noise:g} | {np.median(kan):.5f} | {np.median(mlp):.5f} | "
-                  f"{group[0]['kan_params']}/{group[0]['mlp_params']} | "
-                  f"{np.median([r['seconds'] for r in group]):.1f} | "
-                  f"{sum(r['recovered'] for r in group)}/{len(group)} | "
-                  f"`{group[0]['formula']}` |")
+            print(
+                f"| {name} | {noise:g} | {np.median(kan):.5f} | {np.median(mlp):.5f} | "
+                f"{group[0]['kan_params']}/{group[0]['mlp_params']} | "
+                f"{np.median([r['seconds'] for r in group]):.1f} | "
+                f"{sum(r['recovered'] for r in group)}/{len(group)} | "
+                f"`{group[0]['formula']}` |"
+            )
 
 
 if __name__ == "__main__":

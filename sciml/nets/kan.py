@@ -46,26 +46,26 @@ def uniform_grid(
 
 
 def _recursion(x: torch.Tensor, grid: torch.Tensor, k: int) -> list[torch.Tensor]:
-    """B-splines of orders 0..k at x (B, n_in, 1) on knots (1, n_in, m): each level is
-    B_{c,j} = w_{c,j} B_{c,j-1} + (1 - w_{c+1,j}) B_{c+1,j-1} with
-    w_{c,j} = (x - t_c) / (t_{c+j} - t_c), i.e. p[c] + B[c+1] - p[c+1] with p = w B."""
-    levels = [((x >= grid[..., :-1]) & (x < grid[..., 1:])).to(x.dtype)]
+    """B-splines of orders 0..k at x (n_in, 1, B) on knots (n_in, m, 1), batch last (contiguous
+    for the elementwise work): each level is B_{c,j} = w_{c,j} B_{c,j-1} + (1 - w_{c+1,j})
+    B_{c+1,j-1} with w_{c,j} = (x - t_c) / (t_{c+j} - t_c), i.e. p[c] + B[c+1] - p[c+1] with
+    p = w B."""
+    levels = [((x >= grid[:, :-1]) & (x < grid[:, 1:])).to(x.dtype)]
     for j in range(1, k + 1):
-        width = grid[..., j:] - grid[..., :-j]  # t_{c+j} - t_c, c = 0 .. m - j - 1
-        w = (x - grid[..., :-j]) / width
+        w = (x - grid[:, :-j]) * (1.0 / (grid[:, j:] - grid[:, :-j]))
         p = w * levels[-1]
-        levels.append(p[..., :-1] + levels[-1][..., 1:] - p[..., 1:])
+        levels.append(p[:, :-1] + levels[-1][:, 1:] - p[:, 1:])
     return levels
 
 
 class _BSplines(torch.autograd.Function):
-    """The basis with its analytic derivative in the backward pass,
-    B'_{c,k} = k (B_{c,k-1} / (t_{c+k} - t_c) - B_{c+1,k-1} / (t_{c+k+1} - t_{c+1})),
+    """The basis (n_in, G + k, B) at x (n_in, B) with its analytic derivative in the backward
+    pass, B'_{c,k} = k (B_{c,k-1} / (t_{c+k} - t_c) - B_{c+1,k-1} / (t_{c+k+1} - t_{c+1})),
     so that autograd keeps one tensor instead of every step of the recursion."""
 
     @staticmethod
     def forward(ctx, x: torch.Tensor, grid: torch.Tensor, k: int) -> torch.Tensor:  # noqa: ANN001
-        levels = _recursion(x.unsqueeze(-1), grid.unsqueeze(0), k)
+        levels = _recursion(x.unsqueeze(1), grid.unsqueeze(-1), k)
         if k > 0:
             ctx.save_for_backward(levels[-2], grid)
         ctx.k = k
@@ -75,13 +75,17 @@ class _BSplines(torch.autograd.Function):
     @torch.autograd.function.once_differentiable
     def backward(ctx, grad: torch.Tensor) -> tuple:  # noqa: ANN001
         if ctx.k == 0:
-            return torch.zeros_like(grad[..., 0]), None, None
+            return torch.zeros_like(grad[:, 0]), None, None
         lower, grid = ctx.saved_tensors
         k = ctx.k
-        inverse = k / (grid[:, k:] - grid[:, :-k])  # (n_in, G + k + 1): k / (t_{c+k} - t_c)
+        inverse = (k / (grid[:, k:] - grid[:, :-k])).unsqueeze(-1)  # k / (t_{c+k} - t_c)
         scaled = lower * inverse
-        derivative = scaled[..., :-1] - scaled[..., 1:]
-        return (grad * derivative).sum(-1), None, None
+        return (grad * (scaled[:, :-1] - scaled[:, 1:])).sum(1), None, None
+
+
+def bspline_basis_t(x: torch.Tensor, grid: torch.Tensor, k: int) -> torch.Tensor:
+    """:func:`bspline_basis` with the batch last: x (n_in, B) -> (n_in, G + k, B)."""
+    return _BSplines.apply(x, grid, k)
 
 
 def bspline_basis(x: torch.Tensor, grid: torch.Tensor, k: int) -> torch.Tensor:
@@ -89,7 +93,7 @@ def bspline_basis(x: torch.Tensor, grid: torch.Tensor, k: int) -> torch.Tensor:
     (B, n_in, G + k). Cox-de Boor: B_{c,0} is the indicator of [t_c, t_{c+1}) and
     B_{c,j} = (x - t_c)/(t_{c+j} - t_c) B_{c,j-1} + (t_{c+j+1} - x)/(t_{c+j+1} - t_{c+1})
     B_{c+1,j-1}. They sum to one on [t_k, t_{G+k}] (the grid's G intervals)."""
-    return _BSplines.apply(x, grid, k)
+    return bspline_basis_t(x.T, grid, k).permute(2, 0, 1)
 
 
 def least_squares(design: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
@@ -114,23 +118,27 @@ class KANLayer(nn.Module):
         self.base_weight = nn.Parameter(torch.empty(n_out, n_in).uniform_(-bound, bound))
         self.coef = nn.Parameter(0.1 * bound * torch.randn(n_out, n_in, grid + k))
 
-    def basis(self, x: torch.Tensor) -> torch.Tensor:
-        """The B-splines at ``x`` clamped into the grid's G intervals: beyond the data the
-        spline part stays at its boundary value instead of following basis functions that no
-        data determined (silu still extrapolates linearly)."""
+    def basis_t(self, x: torch.Tensor) -> torch.Tensor:
+        """The B-splines at ``x`` (B, n_in) clamped into the grid's G intervals, batch last:
+        (n_in, G + k, B). Beyond the data the spline part stays at its boundary value instead
+        of following basis functions that no data determined (silu still extrapolates)."""
         grid = self.grid.to(x.dtype)
         low, high = grid[:, self.k], grid[:, -self.k - 1]
         inside = torch.minimum(torch.maximum(x, low), torch.nextafter(high, low))
-        return bspline_basis(inside, grid, self.k)
+        return bspline_basis_t(inside.T, grid, self.k)
+
+    def basis(self, x: torch.Tensor) -> torch.Tensor:
+        """:meth:`basis_t` as (B, n_in, G + k)."""
+        return self.basis_t(x).permute(2, 0, 1)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         base = F.linear(F.silu(x), self.base_weight * self.mask)
         coef = (self.coef * self.mask.unsqueeze(-1)).reshape(self.n_out, -1)
-        return base + F.linear(self.basis(x).reshape(len(x), -1), coef)
+        return base + (coef @ self.basis_t(x).reshape(coef.shape[1], -1)).T
 
     def edge_values(self, x: torch.Tensor) -> torch.Tensor:
         """phi_{j,i}(x_i) for every edge: (B, n_out, n_in)."""
-        spline = torch.einsum("bic,oic->boi", self.basis(x), self.coef)
+        spline = torch.einsum("icb,oic->boi", self.basis_t(x), self.coef)
         phi = self.base_weight * F.silu(x).unsqueeze(1) + spline
         return phi * self.mask
 
