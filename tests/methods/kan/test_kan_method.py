@@ -2,21 +2,11 @@
 and the formula, the figure), the bad tables of the issue in one line each, and Lorenz."""
 
 import json
-import sys
 
 import numpy as np
 import pytest
 
-from sciml.cli import main
-
-
-def run_main(monkeypatch, capsys, *args):
-    """``sciml ARGS`` in this process: (exit status, stdout, the non-blank lines of stderr)."""
-    monkeypatch.setattr(sys, "argv", ["sciml", *args])
-    with pytest.raises(SystemExit) as exit_:
-        main()
-    captured = capsys.readouterr()
-    return exit_.value.code, captured.out, [x for x in captured.err.splitlines() if x.strip()]
+from tests.tasks.test_regression import run_main
 
 
 def test_solve_a_csv_writes_the_model_metrics_formula_and_figure(tmp_path, monkeypatch, capsys):
