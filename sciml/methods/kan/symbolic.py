@@ -13,7 +13,10 @@ pykan's ``auto_symbolic``):
 4. (where the paper fine-tunes the affine parameters of the symbolic network by gradient
    descent) the outer coefficients of the expanded formula's terms are refit jointly by linear
    least squares on the data, and terms that contribute less than ``tolerance`` of the target's
-   deviation are dropped one at a time (the smallest first) with a refit after each.
+   deviation are dropped one at a time (the smallest first) with a refit after each; the same
+   is tried with every power's exponent snapped to the nearest multiple of 1/2 within 0.02
+   (pykan rounds the displayed formula instead), and kept when it fits the training rows as
+   well (residual at most twice as large, or below the tolerance).
 """
 
 from __future__ import annotations
@@ -32,6 +35,7 @@ WEIGHT_SIMPLE = 0.8
 SWEEP = 21  # grid points per axis of the (a, b) sweep
 ZOOMS = 4
 MAX_TERMS = 400  # an expanded formula larger than this is shown as composed, without refit
+SNAP = 0.02  # exponents this close to a multiple of 1/2 are tried at that value
 
 
 def _safe(fn: Any) -> Any:
@@ -231,11 +235,55 @@ def symbolic_formula(
     expressions = []
     for j, node in enumerate(nodes):
         composed = node * sympy.Float(out_scale[j]) + sympy.Float(out_shift[j])
-        expressions.append(refit_terms(composed, symbols, x, y[:, j], tolerance))
+        expressions.append(refit_terms_snapped(composed, symbols, x, y[:, j], tolerance))
     formulas = [
         f"{name} = {sympy.sstr(sympy.N(expr, 6))}" for name, expr in zip(output_names, expressions)
     ]
     return SymbolicResult(formulas, expressions, edges)
+
+
+def snap_exponents(expression: sympy.Expr, tolerance: float = SNAP) -> sympy.Expr:
+    """Powers whose fitted exponent lies within ``tolerance`` of a multiple of 1/2 (a product
+    composed as exp(log a + log b) gives a**0.998 * b**1.003) take that exponent exactly."""
+
+    def snapped(power: sympy.Pow) -> sympy.Expr:
+        exponent = float(power.exp)
+        nearest = round(2 * exponent) / 2
+        if nearest != 0 and abs(exponent - nearest) < tolerance:
+            return sympy.Pow(power.base, sympy.Rational(int(2 * nearest), 2))
+        return power
+
+    return expression.replace(
+        lambda e: isinstance(e, sympy.Pow) and isinstance(e.exp, sympy.Float), snapped
+    )
+
+
+def refit_terms_snapped(
+    expression: sympy.Expr,
+    symbols: list[sympy.Symbol],
+    x: np.ndarray,
+    y: np.ndarray,
+    tolerance: float,
+) -> sympy.Expr:
+    """:func:`refit_terms` of the expression with snapped exponents when that fits the data as
+    well (its residual at most twice the unsnapped one's, or below ``tolerance`` of the target's
+    deviation), else of the expression as composed."""
+    plain = refit_terms(expression, symbols, x, y, tolerance)
+    snapped_expression = snap_exponents(expression)
+    if snapped_expression == expression:
+        return plain
+    snapped = refit_terms(snapped_expression, symbols, x, y, tolerance)
+    errors = []
+    for candidate in (plain, snapped):
+        try:
+            values = evaluate_formula(candidate, symbols, x)
+            errors.append(float(np.sqrt(np.mean((values - y) ** 2))))
+        except (TypeError, ValueError, ZeroDivisionError):
+            errors.append(np.inf)
+    scale = float(np.std(y)) or 1.0
+    if np.isfinite(errors[1]) and (errors[1] <= 2 * errors[0] or errors[1] < tolerance * scale):
+        return snapped
+    return plain
 
 
 def refit_terms(
