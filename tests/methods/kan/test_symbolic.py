@@ -9,6 +9,7 @@ from sciml.methods.kan.symbolic import (
     evaluate_formula,
     fit_edge,
     refit_terms,
+    refit_terms_snapped,
     symbolic_formula,
 )
 from sciml.methods.kan.training import Schedule, fit_kan
@@ -56,3 +57,15 @@ def test_the_term_refit_recovers_coefficients_and_drops_spurious_terms():
     assert len(sympy.Add.make_args(refit)) == 2  # the square and the constant are gone
     difference = sympy.Poly(sympy.expand(refit - (28 * x - x * z)), x, z)
     assert all(abs(float(c)) < 1e-9 for c in difference.coeffs())
+
+
+def test_a_product_composed_through_powers_snaps_to_the_exact_product():
+    mu, n = sympy.symbols("mu Nn")
+    # what the KAN composed for y = mu * Nn (AI Feynman I.12.1, seed 0)
+    composed = (
+        0.192789 * (2.01224 * n - 0.00445375) ** 0.999013 * (2.57412 * mu + 0.0100518) ** 1.00133
+    )
+    data = np.random.default_rng(0).uniform(1, 5, (400, 2))
+    refit = refit_terms_snapped(composed, [mu, n], data, data[:, 0] * data[:, 1], 1e-3)
+    assert sympy.Poly(refit, mu, n).as_dict().keys() == {(1, 1)}
+    assert abs(float(sympy.Poly(refit, mu, n).coeffs()[0]) - 1) < 1e-9
