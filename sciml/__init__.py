@@ -16,6 +16,7 @@ from sciml.core.version import __version__
 from sciml.sweep import sweep
 
 __all__ = [
+    "KANRegressor",
     "OutsideDomainWarning",
     "SciMLError",
     "SciMLWarning",
@@ -28,3 +29,13 @@ __all__ = [
     "solve",
     "sweep",
 ]
+
+
+def __getattr__(name: str) -> object:
+    """``sciml.KANRegressor`` is imported when first asked for (it brings in scikit-learn, which
+    the command line does not need)."""
+    if name == "KANRegressor":
+        from sciml.methods.kan.regressor import KANRegressor
+
+        return KANRegressor
+    raise AttributeError(f"module 'sciml' has no attribute {name!r}")

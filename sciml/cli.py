@@ -155,6 +155,8 @@ def solve(
         progress=not quiet,
     )
     print(_summary(metrics) + f"  -> {out}")
+    for line in metrics.get("formula", []):  # a method that reads as a formula (kan)
+        print(f"  {line}")
     if "diverged" in metrics:
         print(f"warning: {metrics['diverged']}", file=sys.stderr)
         raise typer.Exit(1)

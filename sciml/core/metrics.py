@@ -176,3 +176,10 @@ def subregion_statistics(codes: np.ndarray) -> dict[str, object]:
         "subregion_frequencies": [float(c) / len(codes) for c in counts],
         "transition_matrix": transitions.round(6).tolist(),
     }
+
+
+def rmse(prediction: np.ndarray, target: np.ndarray) -> float:
+    """Root mean squared error over all entries (regression)."""
+    prediction = np.asarray(prediction, dtype=np.float64)
+    target = np.asarray(target, dtype=np.float64).reshape(prediction.shape)
+    return float(np.sqrt(np.mean((prediction - target) ** 2)))

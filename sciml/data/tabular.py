@@ -41,11 +41,12 @@ class DataTable:
 
 @dataclass(frozen=True)
 class TableSplit:
-    """Train and test rows of a table: inputs (N, d) in ``input_columns`` order, targets (N, 1);
-    ``train_rows``/``test_rows`` are the data-row indices (0 = the first row after the header)."""
+    """Train and test rows of a table: inputs (N, d) in ``input_columns`` order, targets (N, m)
+    in ``target_columns`` order (m = 1 for a CSV file's target); ``train_rows``/``test_rows`` are
+    the data-row indices (0 = the first row after the header)."""
 
     input_columns: tuple[str, ...]
-    target_column: str
+    target_columns: tuple[str, ...]
     train_inputs: np.ndarray
     train_targets: np.ndarray
     test_inputs: np.ndarray
@@ -150,8 +151,9 @@ def _is_number(text: str) -> bool:
 
 
 def split_table(table: DataTable, target: str, test_fraction: float, seed: int) -> TableSplit:
-    """Every column but ``target`` as inputs; a random ``test_fraction`` of the rows (at least
-    one, and at least one left to train on) held out, by a permutation seeded with ``seed``."""
+    """Every column but ``target`` as inputs (none of them constant); a random ``test_fraction``
+    of the rows (at least one, and at least one left to train on) held out, by a permutation
+    seeded with ``seed``."""
     check_test_fraction(test_fraction)
     y = table.column(target)
     if np.all(y == y[0]):
@@ -164,6 +166,13 @@ def split_table(table: DataTable, target: str, test_fraction: float, seed: int) 
         raise SciMLError(
             f"{table.path} has only the target column {target!r}; add at least one input column"
         )
+    for name in inputs:
+        column = table.column(name)
+        if np.all(column == column[0]):
+            raise SciMLError(
+                f"{table.path}: input column {name!r} is constant ({column[0]:g} in every row); "
+                "it carries no information: remove the column"
+            )
     n = table.n_rows
     n_test = min(max(round(test_fraction * n), 1), n - 1)
     order = np.random.default_rng(seed % 2**32).permutation(n)
@@ -171,7 +180,7 @@ def split_table(table: DataTable, target: str, test_fraction: float, seed: int) 
     x = table.values[:, [table.columns.index(name) for name in inputs]]
     return TableSplit(
         input_columns=inputs,
-        target_column=target,
+        target_columns=(target,),
         train_inputs=x[train_rows],
         train_targets=y[train_rows, None],
         test_inputs=x[test_rows],

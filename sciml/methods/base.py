@@ -152,6 +152,12 @@ class Method:
         raise NotImplementedError
 
     @classmethod
+    def learned_curves(cls, surrogate: Any, inputs: np.ndarray) -> list[tuple[str, Any, Any]]:
+        """(label, x, y) curves of what the method learned, drawn beside its solution figure
+        (a KAN's edge functions on the range of ``inputs``); none by default."""
+        return []
+
+    @classmethod
     def generate(cls, surrogate: Any, initial: np.ndarray, steps: int) -> np.ndarray:
         """A free run of ``steps`` states from ``initial`` (dynamics methods only)."""
         raise SciMLError(f"method {cls.name} does not generate trajectories")

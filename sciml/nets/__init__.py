@@ -6,6 +6,7 @@ from sciml.nets.deeponet import DeepONet, PODDeepONet
 from sciml.nets.dymixop import DyMixOp
 from sciml.nets.field import FieldNet, WindowedFieldNet
 from sciml.nets.fno import FNONet
+from sciml.nets.kan import KAN
 from sciml.nets.lagrangian import LagrangianNet
 from sciml.nets.mgno import MgNO
 from sciml.nets.plrnn import ClippedShallowPLRNN
@@ -17,6 +18,7 @@ NETWORKS.register("FieldNet")(FieldNet)
 NETWORKS.register("WindowedFieldNet")(WindowedFieldNet)
 NETWORKS.register("LagrangianNet")(LagrangianNet)
 NETWORKS.register("SpectralGPField")(SpectralGPField)
+NETWORKS.register("KAN")(KAN)
 for _network in (DeepONet, PODDeepONet, DyMixOp, FNONet, MgNO):  # the neural operators
     NETWORKS.register(_network.__name__)(_network)
 for _network in (ClippedShallowPLRNN, ALRNN, VectorField):  # dynamical systems reconstruction
@@ -30,6 +32,7 @@ __all__ = [
     "DyMixOp",
     "FNONet",
     "FieldNet",
+    "KAN",
     "MgNO",
     "PODDeepONet",
     "SpectralGPField",

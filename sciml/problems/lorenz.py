@@ -21,7 +21,7 @@ from sciml.problems.base import EQUATIONS, FieldReference
 class Lorenz(Attractor):
     inputs = ("t",)
     time_input = "t"
-    provides = frozenset({"residual", "time_dependent", "trajectories"})
+    provides = frozenset({"residual", "time_dependent", "trajectories", "tabular"})
     outputs = ("x", "y", "z")
     equation_text = "x' = sigma (y - x), y' = x (rho - z) - y, z' = x y - beta z"
 
@@ -64,3 +64,41 @@ class Lorenz(Attractor):
         sigma, rho, beta = (float(self.params[k]) for k in ("sigma", "rho", "beta"))
         trajectory = lorenz_trajectory(np.array(self.x0), t, sigma=sigma, rho=rho, beta=beta)
         return FieldReference({"t": t}, np.asarray(trajectory))
+
+    # -- regression task: the vector field f in dx/dt = f(x) as a table ----------------------
+    def table(self) -> object:
+        """States sampled from the reference trajectory after ``t_burn_in`` (``n_states`` of
+        them, drawn by a permutation seeded with the run's seed) with their derivatives from the
+        vector field itself (exact; ``noise`` adds Gaussian noise of that share of each
+        derivative's standard deviation); ``test_fraction`` of them held out."""
+        from sciml.data.tabular import TableSplit
+
+        if getattr(self, "_table", None) is None:
+            reference = self.reference()
+            t = reference.axes["t"]
+            states = reference.values[t >= float(self.params["t_burn_in"])]
+            rng = np.random.default_rng(self.seed % 2**32)
+            n = min(int(self.params["n_states"]), len(states))
+            chosen = states[np.sort(rng.permutation(len(states))[:n])]
+            sigma, rho, beta = (float(self.params[k]) for k in ("sigma", "rho", "beta"))
+            x, y, z = chosen.T
+            rates = np.stack([sigma * (y - x), x * (rho - z) - y, x * y - beta * z], axis=1)
+            noise = float(self.params["noise"])
+            if noise > 0:
+                rates = rates + noise * rates.std(axis=0) * rng.standard_normal(rates.shape)
+            order = rng.permutation(n)
+            n_test = min(max(round(float(self.params["test_fraction"]) * n), 1), n - 1)
+            test, train = np.sort(order[:n_test]), np.sort(order[n_test:])
+            self._table = TableSplit(
+                input_columns=("x", "y", "z"),
+                target_columns=("dx/dt", "dy/dt", "dz/dt"),
+                train_inputs=chosen[train],
+                train_targets=rates[train],
+                test_inputs=chosen[test],
+                test_targets=rates[test],
+                train_rows=train,
+                test_rows=test,
+            )
+        return self._table
+
+

@@ -67,7 +67,7 @@ class TabularProblem(Equation):
 
     @property
     def outputs(self) -> tuple[str, ...]:  # type: ignore[override]
-        return (self.table().target_column,)
+        return self.table().target_columns
 
     @property
     def domain(self) -> dict[str, tuple[float, float]]:

@@ -85,7 +85,7 @@ def test_missing_and_undecodable_files(tmp_path):
 def test_split_is_a_seeded_permutation_of_the_rows(tmp_path):
     table = table_of(tmp_path, n=20)
     split = split_table(table, "y", 0.25, seed=0)
-    assert split.input_columns == ("a", "b") and split.target_column == "y"
+    assert split.input_columns == ("a", "b") and split.target_columns == ("y",)
     assert split.train_inputs.shape == (15, 2) and split.train_targets.shape == (15, 1)
     assert split.test_inputs.shape == (5, 2) and split.test_targets.shape == (5, 1)
     rows = np.concatenate([split.train_rows, split.test_rows])
@@ -103,7 +103,7 @@ def test_split_keeps_a_row_on_each_side_and_any_column_can_be_the_target(tmp_pat
     assert len(split_table(table, "y", 0.01, seed=0).test_rows) == 1
     assert len(split_table(table, "y", 0.99, seed=0).train_rows) == 1
     split = split_table(table, "a", 0.5, seed=0)
-    assert split.input_columns == ("b", "y") and split.target_column == "a"
+    assert split.input_columns == ("b", "y") and split.target_columns == ("a",)
 
 
 def test_split_refusals(tmp_path):
