@@ -100,5 +100,3 @@ class Lorenz(Attractor):
                 test_rows=test,
             )
         return self._table
-
-
