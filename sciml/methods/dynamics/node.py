@@ -94,7 +94,7 @@ class NeuralODE(DynamicsMethod):
     }
     budgets = {
         "smoke": {"steps": 20, "sequence_length": 10, "eval_every": 20},
-        "default": {"steps": 4000, "time_limit": 300.0, "eval_every": 1000},
+        "default": {"steps": 4000, "eval_every": 1000},
         "paper": {"steps": 40_000, "eval_every": 10_000},
     }
 
