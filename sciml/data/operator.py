@@ -36,7 +36,8 @@ class OperatorDataset:
 
     ``coordinates`` holds the spatial axes (``x``, or ``x`` and ``y``) and, for time windows,
     ``t_input`` and ``t_output``. Inputs are ``(N, *grid[, t_in])``, outputs ``(N, *grid[,
-    t_out])``, float32.
+    t_out])``, float32. Initial-value data (``grid = "trajectory"``) has only a time axis ``t``:
+    inputs ``(N, d)`` initial states, outputs ``(N, len(t), d)`` trajectories.
     """
 
     coordinates: dict[str, np.ndarray]
@@ -49,6 +50,11 @@ class OperatorDataset:
     @property
     def spatial_shape(self) -> tuple[int, ...]:
         return tuple(len(self.coordinates[a]) for a in ("x", "y") if a in self.coordinates)
+
+    @property
+    def trajectories(self) -> bool:
+        """Initial states -> trajectories (no spatial grid)."""
+        return self.attributes.get("grid") == "trajectory"
 
     @property
     def node_grid(self) -> bool:
@@ -138,6 +144,8 @@ def cached_operator_dataset(
         )
     _MEMORY.clear()  # keep one dataset in memory
     _MEMORY[path] = dataset
+    if "resolution" not in problem.params:  # trajectories: nothing to subsample
+        return dataset
     return dataset.subsample(int(problem.params["resolution"]))
 
 
@@ -185,7 +193,10 @@ def read_operator_dataset(
     except Exception as error:  # noqa: BLE001 - any malformed file is reported the same way
         reason = (str(error).strip().splitlines() or [type(error).__name__])[0][:160]
         raise SciMLError(f"cannot read operator dataset {path}: {reason}") from None
-    _check_shapes(path, coords, arrays)
+    if attributes.get("grid") == "trajectory":
+        _check_trajectory_shapes(path, coords, arrays)
+    else:
+        _check_shapes(path, coords, arrays)
     return OperatorDataset(coords, *arrays, attributes=attributes)
 
 
@@ -207,5 +218,25 @@ def _check_shapes(path: Any, coords: dict[str, np.ndarray], arrays: list[np.ndar
     for name, (inputs, outputs) in (("train", arrays[:2]), ("test", arrays[2:])):
         if not problems and (len(inputs) != len(outputs) or len(inputs) == 0):
             problems.append(f"{name} has {len(inputs)} inputs and {len(outputs)} outputs")
+    if problems:
+        raise SciMLError(f"cannot read operator dataset {path}: {problems[0]}")
+
+
+def _check_trajectory_shapes(path: Any, coords: dict[str, np.ndarray], arrays: list[np.ndarray]):
+    """Initial states (N, d) and trajectories (N, len(t), d) that start from them, finite."""
+    times = coords.get("t")
+    problems = []
+    if times is None or np.ndim(times) != 1 or len(times) < 2 or np.any(np.diff(times) <= 0):
+        problems.append("coordinate t is missing or not increasing")
+    else:
+        for name, (states, runs) in (("train", arrays[:2]), ("test", arrays[2:])):
+            d = states.shape[-1] if states.ndim == 2 else None
+            if d is None or runs.shape != (len(states), len(times), d) or not len(states):
+                problems.append(
+                    f"{name} has inputs {states.shape} and outputs {runs.shape}, expected "
+                    f"(N, d) and (N, {len(times)}, d)"
+                )
+            elif not (np.isfinite(states).all() and np.isfinite(runs).all()):
+                problems.append(f"{name} holds NaN or infinite values")
     if problems:
         raise SciMLError(f"cannot read operator dataset {path}: {problems[0]}")

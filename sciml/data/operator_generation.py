@@ -22,6 +22,9 @@ Setups (Li et al., "Fourier Neural Operator for Parametric PDEs", ICLR 2021):
   ``-div(a grad u) = 1``, ``u = 0`` on the boundary of the unit square, solved by the
   finite-difference reference (:mod:`sciml.reference.darcy`) on the ``generation_resolution``^2
   node grid (end points included) and subsampled to ``resolution``^2 on load. Pairs: ``a -> u``.
+* Lotka-Volterra (initial-value data, Zappala et al. 2024): initial states uniform in a box,
+  solved by torchdiffeq dopri5 in float64 on ``np.linspace(0, t_end, nt)``. Pairs: ``(x0, y0) ->
+  (x, y)(t_k)``, ``(N, 2) -> (N, nt, 2)``.
 """
 
 from __future__ import annotations
@@ -217,5 +220,38 @@ def darcy_operator_data(problem: Any) -> OperatorDataset:
             "outputs": json.dumps(["u"]),
             "solver": json.dumps(solver),
             "grid": "nodes",
+        },
+    )
+
+
+def lotka_volterra_operator_data(problem: Any) -> OperatorDataset:
+    """Initial states uniform in ``[x0_min, x0_max]^2`` (train and test from the two seeded
+    generators) -> their trajectories ``(N, nt, 2)`` on ``np.linspace(0, t_end, nt)``."""
+    from sciml.reference.lotka_volterra import lotka_volterra_trajectories
+
+    p = problem.params
+    low, high = float(p["x0_min"]), float(p["x0_max"])
+    if not low < high:
+        raise SciMLError(f"x0_min ({low:g}) must be below x0_max ({high:g})")
+    times = np.linspace(0.0, float(p["t_end"]), int(p["nt"]))
+    coefficients = tuple(float(p[k]) for k in "abcd")
+    pairs = []
+    for n, generator in zip((int(p["n_train"]), int(p["n_test"])), _generators(problem.seed)):
+        x0 = low + (high - low) * torch.rand(n, 2, generator=generator, dtype=torch.float64)
+        trajectory = lotka_volterra_trajectories(x0.numpy(), times, *coefficients)
+        pairs += [x0.numpy().astype(np.float32), trajectory.astype(np.float32)]
+    solver = {
+        "solver": "torchdiffeq dopri5, float64, rtol = atol = 1e-10 "
+        "(sciml.reference.lotka_volterra.lotka_volterra_trajectories)",
+        "input_field": f"initial states uniform in [{low:g}, {high:g}]^2",
+    }
+    return OperatorDataset(
+        {"t": times},
+        *pairs,
+        attributes={
+            "inputs": json.dumps(["x0", "y0"]),
+            "outputs": json.dumps(["x", "y"]),
+            "solver": json.dumps(solver),
+            "grid": "trajectory",
         },
     )

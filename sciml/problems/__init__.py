@@ -6,6 +6,7 @@ from sciml.problems import (  # noqa: F401
     convection_diffusion,
     darcy,
     lorenz,
+    lotka_volterra,
     navier_stokes,
     poisson,
     rossler,

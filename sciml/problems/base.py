@@ -32,6 +32,8 @@ CAPABILITIES = {
     "linear_operator": "a linear operator given as coefficients and a source (linear_operator)",
     "exact_solution": "a closed-form solution (exact_solution)",
     "operator_data": "input/output function pairs from the reference solver (operator_dataset)",
+    "initial_value_data": "initial states -> reference trajectories on a time grid "
+    "(operator_dataset)",
     "trajectories": "observed trajectories of a dynamical system (trajectories)",
     "tabular": "rows of a data table with a target column (table)",
 }

@@ -2,7 +2,9 @@
 reference solver generated, scored on held-out test pairs.
 
 Headline metric ``rel_l2``: the mean over test pairs of ||G(u) - y||_2 / ||y||_2 (also the median,
-the maximum and, for time windows, the error of the last predicted snapshot).
+the maximum and, for time windows and trajectories, the error of the last predicted snapshot).
+Initial-value problems (``initial_value_data``, e.g. Lotka-Volterra) map initial states (B, d) to
+trajectories (B, K, d) on the dataset's time grid.
 """
 
 from __future__ import annotations
@@ -55,6 +57,9 @@ class OperatorTask(Task):
         }
         if "t_output" in data.coordinates:
             last = batched_relative_l2(prediction[..., -1], data.test_outputs[..., -1])
+            metrics["rel_l2_last_step"] = float(last.mean())
+        elif data.trajectories:  # (B, K, d): the state at the last time
+            last = batched_relative_l2(prediction[:, -1], data.test_outputs[:, -1])
             metrics["rel_l2_last_step"] = float(last.mean())
         return metrics
 

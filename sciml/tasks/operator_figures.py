@@ -1,6 +1,6 @@
 """Figures for the operator task: test samples (input, reference, prediction, error) and method
 comparisons. 1D functions are drawn as curves; 2D functions as images (for time windows, the
-last input and the last predicted snapshot)."""
+last input and the last predicted snapshot); trajectories against time and as phase portraits."""
 
 from __future__ import annotations
 
@@ -45,6 +45,37 @@ def _row_1d(axes, x, u0, truth, prediction, label: str) -> None:
         ax.set_xlabel("x")
 
 
+def _row_trajectory(axes, data, x0, truth, prediction, label: str) -> None:
+    """Components against time, the phase portrait (first two) and the error against time."""
+    t = data.coordinates["t"]
+    names = json.loads(data.attributes["outputs"])
+    for c, name in enumerate(names):
+        axes[0].plot(t, truth[:, c], lw=2.0, color=f"C{c}", label=f"{name} reference")
+        axes[0].plot(t, prediction[:, c], "--", lw=1.4, color="k")
+    axes[0].set_title(label)
+    axes[0].set_xlabel("t")
+    axes[0].legend(fontsize=8)
+    axes[1].plot(truth[:, 0], truth[:, 1], lw=2.0, label="reference")
+    axes[1].plot(prediction[:, 0], prediction[:, 1], "--", lw=1.4, label="prediction")
+    axes[1].plot(*x0[:2], "ko", ms=4)
+    axes[1].set_xlabel(names[0])
+    axes[1].set_ylabel(names[1] if len(names) > 1 else "")
+    axes[1].set_title("phase portrait")
+    axes[1].legend(fontsize=8)
+    axes[2].semilogy(t, np.linalg.norm(prediction - truth, axis=-1) + 1e-12, lw=1.0, color="C3")
+    axes[2].set_title("absolute error")
+    axes[2].set_xlabel("t")
+
+
+def _row(axes, data, u0, truth, prediction, label: str) -> None:
+    if data.trajectories:
+        _row_trajectory(axes, data, u0, truth, prediction, label)
+    elif "y" in data.coordinates:
+        _row_2d(axes, data, u0, truth, prediction, label)
+    else:
+        _row_1d(axes, data.coordinates["x"], u0, truth, prediction, label)
+
+
 def _row_2d(axes, data, u0, truth, prediction, label: str) -> None:
     """Input, reference, prediction and error images; time windows show their last snapshot."""
     (name_in,), (name_out,) = (json.loads(data.attributes[k]) for k in ("inputs", "outputs"))
@@ -70,10 +101,7 @@ def plot_operator_solution(surrogate: Any, problem: Equation, path: str | os.Pat
     errors /= np.linalg.norm(truth.reshape(len(truth), -1), axis=1)
     for k in range(len(inputs)):
         label = f"test sample {k} (rel. L2 {errors[k]:.1e})"
-        if two_d:
-            _row_2d(axes[k], data, inputs[k], truth[k], prediction[k], label)
-        else:
-            _row_1d(axes[k], data.coordinates["x"], inputs[k], truth[k], prediction[k], label)
+        _row(axes[k], data, inputs[k], truth[k], prediction[k], label)
     rel = surrogate.metrics.get("rel_l2")
     title = f"{problem.spec.title}, operator task: {surrogate.method}"
     if rel is not None:
@@ -100,10 +128,7 @@ def plot_operator_comparison(
             f"{surrogate.method}: rel. L2 {metrics['rel_l2']:.2e}, "
             f"{metrics['n_params'] / 1e3:.0f}k params"
         )
-        if two_d:
-            _row_2d(axes, data, inputs[0], truth[0], prediction[0], label)
-        else:
-            _row_1d(axes, data.coordinates["x"], inputs[0], truth[0], prediction[0], label)
+        _row(axes, data, inputs[0], truth[0], prediction[0], label)
     curves = fig.add_subplot(grid_spec[n, :])
     plot_histories(curves, runs, "rel_l2", "test mean relative L2", style="o-")
     fig.suptitle(

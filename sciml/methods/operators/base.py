@@ -140,13 +140,17 @@ class OperatorObjective:
     def batches_per_epoch(self) -> int:
         return math.ceil(self.n / self.batch_size)
 
-    def loss(self, phase: Phase) -> tuple[torch.Tensor, dict[str, float]]:
+    def next_batch(self) -> torch.Tensor:
+        """Indices of the next minibatch (a new permutation every epoch), on the data's device."""
         if self.permutation is None or self.position >= self.n:
             self.permutation = torch.randperm(self.n, generator=self.generator)
             self.position = 0
         index = self.permutation[self.position : self.position + self.batch_size]
         self.position += self.batch_size
-        index = index.to(self.inputs.device)
+        return index.to(self.inputs.device)
+
+    def loss(self, phase: Phase) -> tuple[torch.Tensor, dict[str, float]]:
+        index = self.next_batch()
         prediction = self.method.apply(self.method.network, self.inputs[index])
         return relative_l2_loss(prediction, self.targets[index]), {}
 
