@@ -57,7 +57,7 @@ class IntegralObjective(OperatorObjective):
         last = residuals[:, -1].mean()
         weight = float(self.method.options["residual_weight"])
         error = relative_l2_loss(prediction, self.targets[index])
-        return error + weight * last, {"residual": float(last)}
+        return error + weight * last, {"residual": float(last.detach())}
 
 
 class IntegralEquationMethod(Method):

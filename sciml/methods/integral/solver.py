@@ -40,7 +40,7 @@ def fixed_point(
             difference = (y - image).flatten(1).norm(dim=1)
             residual = difference / image.flatten(1).norm(dim=1).clamp_min(1e-12)
             residuals.append(residual)
-            if float(residual.max()) < tolerance:
+            if float(residual.detach().max()) < tolerance:
                 if torch.is_grad_enabled() and not tracked:  # converged early: one tracked step
                     image = operator(y)
                 break
