@@ -6,7 +6,7 @@ from sciml.nets.deeponet import DeepONet, PODDeepONet
 from sciml.nets.dymixop import DyMixOp
 from sciml.nets.field import FieldNet, WindowedFieldNet
 from sciml.nets.fno import FNONet
-from sciml.nets.integral_equation import ANIENet, NIENet
+from sciml.nets.integral_equation import ANIEGridNet, ANIENet, NIENet
 from sciml.nets.kan import KAN
 from sciml.nets.lagrangian import LagrangianNet
 from sciml.nets.mgno import MgNO
@@ -24,12 +24,13 @@ for _network in (DeepONet, PODDeepONet, DyMixOp, FNONet, MgNO):  # the neural op
     NETWORKS.register(_network.__name__)(_network)
 for _network in (ClippedShallowPLRNN, ALRNN, VectorField):  # dynamical systems reconstruction
     NETWORKS.register(_network.__name__)(_network)
-for _network in (NIENet, ANIENet):  # neural integral equations
+for _network in (NIENet, ANIENet, ANIEGridNet):  # neural integral equations
     NETWORKS.register(_network.__name__)(_network)
 
 __all__ = [
     "ALRNN",
     "NETWORKS",
+    "ANIEGridNet",
     "ANIENet",
     "ClippedShallowPLRNN",
     "DeepONet",

@@ -138,3 +138,85 @@ class ANIENet(IntegralEquationNet):
         for block in self.blocks:
             x = block(x, causal_group=1 if self.causal else 0)
         return self.project(x)
+
+
+class ANIEGridNet(nn.Module):
+    """ANIE on functions on a grid (operator data): space-time tokens, one per ``patch``^dim
+    patch and snapshot, [patch values, patch centre, time], over the known input snapshots and
+    the unknown output ones (``t_in`` + ``t_out``; one input and one output map without a time
+    axis). T[y] = f + the output tokens' attention, projected back to patches; f = the last input
+    snapshot repeated (the encoded initial condition). ``kind = "volterra"``: causal in time."""
+
+    def __init__(
+        self,
+        dim: int,
+        grid: list[int],
+        t_in: int,
+        t_out: int,
+        patch: int = 1,
+        width: int = 32,
+        heads: int = 2,
+        blocks: int = 2,
+        kind: str = "fredholm",
+    ) -> None:
+        super().__init__()
+        if any(n % patch for n in grid):
+            raise ValueError(f"patch {patch} does not divide the grid {grid}")
+        self.dim, self.grid, self.patch = dim, tuple(grid), patch
+        self.t_in, self.t_out = t_in, t_out
+        self.causal = kind == "volterra"
+        cells = [torch.arange(n // patch, dtype=torch.float32) * patch / n for n in grid]
+        centres = torch.stack(torch.meshgrid(*cells, indexing="ij"), -1).reshape(-1, dim)
+        self.register_buffer("centres", centres)  # (P, dim)
+        self.n_patches = len(centres)
+        features = patch**dim
+        self.embed = nn.Linear(features + dim + 1, width)
+        self.blocks = nn.ModuleList(GalerkinBlock(width, heads) for _ in range(blocks))
+        self.project = nn.Linear(width, features)
+
+    def patches(self, u: torch.Tensor) -> torch.Tensor:
+        """(B, T, *grid) -> (B, T, P, patch^dim)."""
+        p = self.patch
+        if self.dim == 1:
+            return u.unflatten(-1, (-1, p))
+        b, t, h, w = u.shape
+        return u.reshape(b, t, h // p, p, w // p, p).permute(0, 1, 2, 4, 3, 5).reshape(
+            b, t, -1, p * p
+        )
+
+    def unpatch(self, tokens: torch.Tensor) -> torch.Tensor:
+        """(B, T, P, patch^dim) -> (B, T, *grid)."""
+        if self.dim == 1:
+            return tokens.flatten(-2)
+        p, (h, w) = self.patch, self.grid
+        b, t = tokens.shape[:2]
+        return tokens.reshape(b, t, h // p, w // p, p, p).permute(0, 1, 2, 4, 3, 5).reshape(
+            b, t, h, w
+        )
+
+    def free(self, x: torch.Tensor) -> torch.Tensor:
+        return x[:, -1:].expand(-1, self.t_out, *x.shape[2:])
+
+    def operator_for(self, x: torch.Tensor, f: torch.Tensor):
+        """y -> f + the attention integral over the window [x, y] (B, t_out, *grid)."""
+        b, frames = len(x), self.t_in + self.t_out
+        p = self.n_patches
+        times = torch.arange(frames, dtype=x.dtype, device=x.device) / frames
+        coordinates = torch.cat(
+            [
+                self.centres[None].expand(frames, -1, -1),
+                times[:, None, None].expand(-1, p, 1),
+            ],
+            dim=-1,
+        )[None].expand(b, -1, -1, -1)  # (B, T, P, dim + 1)
+        known = self.patches(x)
+
+        def operator(y: torch.Tensor) -> torch.Tensor:
+            values = torch.cat([known, self.patches(y)], dim=1)
+            tokens = self.embed(torch.cat([values, coordinates], dim=-1)).flatten(1, 2)
+            for block in self.blocks:
+                tokens = block(tokens, causal_group=p if self.causal else 0)
+            out = self.project(tokens.unflatten(1, (frames, p))[:, self.t_in :])
+            return f + self.unpatch(out)
+
+        return operator

@@ -183,6 +183,7 @@ class OperatorMethod(Method):
     needs = frozenset({"operator_data"})
     defaults: ClassVar[dict[str, Any]] = dict(OPERATOR_DEFAULTS)
     resolution_independent: ClassVar[bool] = True
+    objective_class: ClassVar[type] = OperatorObjective
 
     def __init__(self, problem: Equation, **kwargs: Any) -> None:
         super().__init__(problem, **kwargs)
@@ -252,6 +253,19 @@ class OperatorMethod(Method):
         """One application on a normalised model-layout batch (B, C, *grid) -> (B, 1, *grid)."""
         return net(x)
 
+    @classmethod
+    def rollout(
+        cls, net: torch.nn.Module, x: torch.Tensor, t_out: int, options: dict[str, Any]
+    ) -> torch.Tensor:
+        """The next ``t_out`` snapshots (B, t_out, *grid) of a normalised window (B, t_in, *grid):
+        ``step`` applied autoregressively, the window sliding (FNO's 2D time scheme)."""
+        steps = []
+        for _ in range(t_out):
+            y = cls.step(net, x, options)
+            steps.append(y)
+            x = torch.cat([x[:, 1:], y], dim=1)
+        return torch.cat(steps, dim=1)
+
     def apply(self, net: torch.nn.Module, x: torch.Tensor) -> torch.Tensor:
         """Normalised model-layout inputs -> outputs in physical units, model layout."""
         return forward(type(self), net, x, self.layout.t_out, self.options, self.statistics())
@@ -270,7 +284,7 @@ class OperatorMethod(Method):
         o = self.options
         net = self.network
         net.train()
-        objective = OperatorObjective(self, int(o["batch_size"]), self.seed)
+        objective = self.objective_class(self, int(o["batch_size"]), self.seed)
         per_epoch = self._batches_per_epoch = objective.batches_per_epoch
         epochs = int(o["epochs"])
         phase = OperatorPhase(
@@ -361,16 +375,11 @@ def forward(
     options: dict[str, Any],
     stats: dict[str, np.ndarray],
 ) -> torch.Tensor:
-    """Apply ``cls.step`` once (t_out = 0) or roll it out ``t_out`` steps; physical units out."""
+    """Apply ``cls.step`` once (t_out = 0) or ``cls.rollout`` (t_out steps); physical units out."""
     scale, shift = float(stats["output_std"]), float(stats["output_mean"])
     if not t_out:
         return cls.step(net, x, options) * scale + shift
-    steps = []
-    for _ in range(t_out):
-        y = cls.step(net, x, options)
-        steps.append(y)
-        x = torch.cat([x[:, 1:], y], dim=1)
-    return torch.cat(steps, dim=1) * scale + shift
+    return cls.rollout(net, x, t_out, options) * scale + shift
 
 
 def _grid(shape: tuple[int, ...]) -> str:
