@@ -6,8 +6,8 @@ Intelligence 2024):
 
 in standardized units (the trajectory's per-component mean and standard deviation are buffers of
 the network, so a saved file predicts in physical units on its own). A network gives the free
-function ``free(y0)`` and the integral operator ``operator_for(f)``: y -> T[y]; the fixed-point solver
-(:mod:`sciml.methods.integral.solver`) iterates it.
+function ``free(y0)`` and the integral operator ``operator_for(f)``: y -> T[y]; the fixed-point
+solver (:mod:`sciml.methods.integral.solver`) iterates it.
 
 * :class:`NIENet`: G(y(s), t, s) = K(t, s) F(y(s), s) (the kernel-times-nonlinearity form of the
   paper's solver, ``IESolver_monoidal``), K an MLP (t, s) -> R^{d x r}, F an MLP (y, s) -> R^r, the
@@ -180,8 +180,8 @@ class ANIEGridNet(nn.Module):
         if self.dim == 1:
             return u.unflatten(-1, (-1, p))
         b, t, h, w = u.shape
-        return u.reshape(b, t, h // p, p, w // p, p).permute(0, 1, 2, 4, 3, 5).reshape(
-            b, t, -1, p * p
+        return (
+            u.reshape(b, t, h // p, p, w // p, p).permute(0, 1, 2, 4, 3, 5).reshape(b, t, -1, p * p)
         )
 
     def unpatch(self, tokens: torch.Tensor) -> torch.Tensor:
@@ -190,8 +190,8 @@ class ANIEGridNet(nn.Module):
             return tokens.flatten(-2)
         p, (h, w) = self.patch, self.grid
         b, t = tokens.shape[:2]
-        return tokens.reshape(b, t, h // p, w // p, p, p).permute(0, 1, 2, 4, 3, 5).reshape(
-            b, t, h, w
+        return (
+            tokens.reshape(b, t, h // p, w // p, p, p).permute(0, 1, 2, 4, 3, 5).reshape(b, t, h, w)
         )
 
     def free(self, x: torch.Tensor) -> torch.Tensor:

@@ -14,9 +14,7 @@ import torch
 from torchdiffeq import odeint
 
 
-def lotka_volterra_rhs(
-    state: torch.Tensor, a: float, b: float, c: float, d: float
-) -> torch.Tensor:
+def lotka_volterra_rhs(state: torch.Tensor, a: float, b: float, c: float, d: float) -> torch.Tensor:
     """The vector field for ``state`` of shape ``(..., 2)``; returns the same shape."""
     x, y = state.unbind(-1)
     return torch.stack((a * x - b * x * y, d * x * y - c * y), dim=-1)

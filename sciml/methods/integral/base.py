@@ -30,8 +30,12 @@ from sciml.core.quadrature import KINDS
 from sciml.core.training import Evaluator, TrainResult
 from sciml.methods.base import Method
 from sciml.methods.integral.solver import contraction, fixed_point
-from sciml.methods.operators.base import OPERATOR_DEFAULTS, OperatorObjective, OperatorPhase
-from sciml.methods.operators.base import relative_l2_loss
+from sciml.methods.operators.base import (
+    OPERATOR_DEFAULTS,
+    OperatorObjective,
+    OperatorPhase,
+    relative_l2_loss,
+)
 
 INTEGRAL_DEFAULTS: dict[str, Any] = {
     **{k: v for k, v in OPERATOR_DEFAULTS.items() if k != "normalize"},

@@ -25,7 +25,12 @@ def one_thread():
 )
 def test_smoke_end_to_end_round_trip_and_contraction(method, options, tmp_path):
     surrogate, metrics = sciml.solve(
-        "lotka-volterra", method, budget="smoke", out=tmp_path, progress=False, device="cpu",
+        "lotka-volterra",
+        method,
+        budget="smoke",
+        out=tmp_path,
+        progress=False,
+        device="cpu",
         overrides=options,
     )
     written = json.loads((tmp_path / "metrics.json").read_text())
@@ -42,7 +47,11 @@ def test_smoke_end_to_end_round_trip_and_contraction(method, options, tmp_path):
 
 def test_bad_inputs_are_one_line(tmp_path):
     surrogate, _ = sciml.solve(
-        "lotka-volterra", "nie", budget="smoke", progress=False, device="cpu",
+        "lotka-volterra",
+        "nie",
+        budget="smoke",
+        progress=False,
+        device="cpu",
         overrides={"epochs": "1"},
     )
     with pytest.raises(SciMLError, match=r"expects initial states of shape \(B, 2\)"):
