@@ -17,7 +17,6 @@ successive fixed-point residuals on the test set; below 1: the iteration converg
 
 from __future__ import annotations
 
-import math
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -33,7 +32,8 @@ from sciml.methods.integral.solver import contraction, fixed_point
 from sciml.methods.operators.base import (
     OPERATOR_DEFAULTS,
     OperatorObjective,
-    OperatorPhase,
+    epoch_metrics,
+    fit_epochs,
     relative_l2_loss,
 )
 
@@ -129,37 +129,13 @@ class IntegralEquationMethod(Method):
         resume: bool = False,
         evaluate: Evaluator | None = None,
     ) -> TrainResult:
-        o = self.options
-        net = self.network
-        net.train()
-        objective = IntegralObjective(self, int(o["batch_size"]), self.seed)
-        per_epoch = self._batches_per_epoch = objective.batches_per_epoch
-        epochs = int(o["epochs"])
-        phase = OperatorPhase(
-            "adam",
-            epochs * per_epoch,
-            lr=float(o["lr"]),
-            decay_rate=float(o["step_gamma"]),
-            weight_decay=float(o["weight_decay"]),
-            schedule=o["schedule"],
-            step_every=int(o["step_epochs"]) * per_epoch,
-        )
-        eval_epochs = int(o["eval_every_epochs"]) or max(1, epochs // 10)
-        checkpoint = checkpoint_dir / "checkpoint.pt" if checkpoint_dir else None
-        trainer = self.trainer(
-            net, objective, [phase], evaluate, checkpoint, progress, eval_epochs * per_epoch
-        )
-        self._result = trainer.run(resume=resume)
-        net.eval()
-        return self._result
+        return fit_epochs(self, IntegralObjective, progress, checkpoint_dir, resume, evaluate)
 
     def extra_metrics(self) -> dict[str, Any]:
         """Epochs, time per epoch, and how the fixed-point iteration contracts on the test set."""
         metrics: dict[str, Any] = {}
         if self._result is not None:
-            epochs = self._result.steps / self._batches_per_epoch
-            metrics["epochs"] = round(epochs, 3)
-            metrics["seconds_per_epoch"] = self._result.seconds / epochs if epochs else math.nan
+            metrics.update(epoch_metrics(self._result, self._batches_per_epoch))
         net = self.network
         initial = torch.as_tensor(self.dataset.test_inputs, dtype=torch.float32, device=self.device)
         with torch.no_grad():

@@ -281,37 +281,13 @@ class OperatorMethod(Method):
         resume: bool = False,
         evaluate: Evaluator | None = None,
     ) -> TrainResult:
-        o = self.options
-        net = self.network
-        net.train()
-        objective = self.objective_class(self, int(o["batch_size"]), self.seed)
-        per_epoch = self._batches_per_epoch = objective.batches_per_epoch
-        epochs = int(o["epochs"])
-        phase = OperatorPhase(
-            "adam",
-            epochs * per_epoch,
-            lr=float(o["lr"]),
-            decay_rate=float(o["step_gamma"]),
-            weight_decay=float(o["weight_decay"]),
-            schedule=o["schedule"],
-            step_every=int(o["step_epochs"]) * per_epoch,
-        )
-        eval_epochs = int(o["eval_every_epochs"]) or max(1, epochs // 10)
-        checkpoint = checkpoint_dir / "checkpoint.pt" if checkpoint_dir else None
-        trainer = self.trainer(
-            net, objective, [phase], evaluate, checkpoint, progress, eval_epochs * per_epoch
-        )
-        self._result = trainer.run(resume=resume)
-        net.eval()
-        return self._result
+        return fit_epochs(self, self.objective_class, progress, checkpoint_dir, resume, evaluate)
 
     def extra_metrics(self) -> dict[str, Any]:
         if self._result is None:
             return {}
-        epochs = self._result.steps / self._batches_per_epoch
         return {
-            "epochs": round(epochs, 3),
-            "seconds_per_epoch": self._result.seconds / epochs if epochs else float("nan"),
+            **epoch_metrics(self._result, self._batches_per_epoch),
             "n_train": int(self.problem.params["n_train"]),
             "n_test": int(self.problem.params["n_test"]),
             "resolution": int(self.problem.params["resolution"]),
@@ -365,6 +341,50 @@ class OperatorMethod(Method):
         if not out:
             return np.zeros((0, *array.shape[1:-1], layout.t_out) if layout.t_out else array.shape)
         return np.concatenate(out)
+
+
+def fit_epochs(
+    method: Any,
+    objective_class: type,
+    progress: bool,
+    checkpoint_dir: Path | None,
+    resume: bool,
+    evaluate: Evaluator | None,
+) -> TrainResult:
+    """Train ``method.network`` for ``epochs`` passes over minibatches of ``objective_class``
+    (Adam, the option's schedule): the epoch-based loop of the operator methods, also used by
+    the neural integral equations. Sets ``method._batches_per_epoch`` and ``method._result``."""
+    o = method.options
+    net = method.network
+    net.train()
+    objective = objective_class(method, int(o["batch_size"]), method.seed)
+    per_epoch = method._batches_per_epoch = objective.batches_per_epoch
+    epochs = int(o["epochs"])
+    phase = OperatorPhase(
+        "adam",
+        epochs * per_epoch,
+        lr=float(o["lr"]),
+        decay_rate=float(o["step_gamma"]),
+        weight_decay=float(o["weight_decay"]),
+        schedule=o["schedule"],
+        step_every=int(o["step_epochs"]) * per_epoch,
+    )
+    eval_epochs = int(o["eval_every_epochs"]) or max(1, epochs // 10)
+    checkpoint = checkpoint_dir / "checkpoint.pt" if checkpoint_dir else None
+    trainer = method.trainer(
+        net, objective, [phase], evaluate, checkpoint, progress, eval_epochs * per_epoch
+    )
+    method._result = trainer.run(resume=resume)
+    net.eval()
+    return method._result
+
+
+def epoch_metrics(result: TrainResult, batches_per_epoch: int) -> dict[str, float]:
+    epochs = result.steps / batches_per_epoch
+    return {
+        "epochs": round(epochs, 3),
+        "seconds_per_epoch": result.seconds / epochs if epochs else float("nan"),
+    }
 
 
 def forward(
