@@ -59,7 +59,7 @@ def plan(problem: str, method: str, overrides: dict[str, Any] | None = None) -> 
         )
     task = tasks[0]
     provides = EQUATIONS.get(spec.equation).provides
-    missing = sorted(method_cls.needs - provides)
+    missing = sorted(method_cls.needs_of(task) - provides)
     if missing:
         raise SciMLError(
             f"method {method_cls.name} needs {', '.join(missing)} "

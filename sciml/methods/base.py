@@ -33,6 +33,7 @@ class Method:
     name: ClassVar[str] = ""
     tasks: ClassVar[tuple[str, ...]] = ()
     needs: ClassVar[frozenset[str]] = frozenset()
+    task_needs: ClassVar[dict[str, frozenset[str]]] = {}  # per task kind, where they differ
     paper: ClassVar[str] = ""
     defaults: ClassVar[dict[str, Any]] = {}
     budgets: ClassVar[dict[str, dict[str, Any]]] = {}
@@ -54,6 +55,12 @@ class Method:
         self.seed = seed
         self.overrides = dict(options or {})
         self.options = self.resolve_options(problem, budget, self.overrides)
+
+    @classmethod
+    def needs_of(cls, task: str) -> frozenset[str]:
+        """What the method needs from a problem for ``task``: ``task_needs[task]`` where a method
+        solving several task kinds needs different data for each, else ``needs``."""
+        return cls.task_needs.get(task, cls.needs)
 
     @classmethod
     def option_specs(cls) -> dict[str, Option]:
