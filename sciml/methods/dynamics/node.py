@@ -28,6 +28,7 @@ from sciml.core.training import Phase
 from sciml.methods.base import METHODS
 from sciml.methods.dynamics.base import COMMON_OPTIONS, DynamicsMethod, as_tensor
 from sciml.methods.dynamics.gtf import WindowSampler
+from sciml.methods.dynamics.initial_value import InitialValueFit
 from sciml.nets.activations import ACTIVATIONS
 from sciml.nets.vector_field import VectorField
 
@@ -79,8 +80,11 @@ class NeuralODEObjective:
 
 
 @METHODS.register("node")
-class NeuralODE(DynamicsMethod):
+class NeuralODE(InitialValueFit, DynamicsMethod):
     name = "node"
+    tasks = ("dynamics", "operator")  # operator: initial-value data (initial_value.py)
+    task_needs = {"operator": frozenset({"initial_value_data"})}
+    integrate = staticmethod(integrate)
     paper = "Chen, Rubanova, Bettencourt & Duvenaud, NeurIPS 2018 (neural ODE)"
     defaults: dict[str, Any] = {
         **COMMON_OPTIONS,
