@@ -158,7 +158,8 @@ class TeacherForcingObjective:
     ) -> None:
         self.model = model
         self.sampler = WindowSampler(data, batch, length, seed)
-        self.forcing, self.adaptive = forcing, adaptive
+        # sparse forcing pulls fully (alpha = 1) every tau steps: nothing to adapt
+        self.forcing, self.adaptive = forcing, adaptive and forcing == "gtf"
         self.alpha, self.alpha_every, self.gamma = float(alpha), alpha_every, gamma
         self.interval = interval if forcing == "sparse" else 0
         self.time_limit = time_limit

@@ -58,21 +58,25 @@ def test_the_alpha_estimate_of_a_linear_model():
     assert alpha_estimate(net, torch.randn(5, 7, 3)) == 0.0  # contracting: no forcing needed
 
 
-def test_the_annealing_rule(model):
-    objective = TeacherForcingObjective(
+def adaptive_objective(model, forcing, alpha, alpha_every, interval):
+    return TeacherForcingObjective(
         model,
         torch.randn(500, 3),
         batch=4,
         length=20,
-        forcing="gtf",
-        alpha=0.3,
+        forcing=forcing,
+        alpha=alpha,
         adaptive=True,
-        alpha_every=2,
+        alpha_every=alpha_every,
         gamma=0.9,
-        interval=16,
+        interval=interval,
         time_limit=0.0,
         seed=0,
     )
+
+
+def test_the_annealing_rule(model):
+    objective = adaptive_objective(model, "gtf", alpha=0.3, alpha_every=2, interval=16)
     estimates = iter([0.8, 0.5])
     import sciml.methods.dynamics.gtf as gtf
 
@@ -87,6 +91,15 @@ def test_the_annealing_rule(model):
     # batch 2: 0.8 > 0.3 -> 0.8; batch 4: 0.5 < 0.8 -> 0.9 * 0.8 + 0.1 * 0.5 = 0.77
     assert objective.alpha == pytest.approx(0.77)
     assert math.isfinite(objective.seconds) and objective.batches == 4
+
+
+def test_sparse_forcing_does_not_adapt_alpha(model):
+    # the AL-RNN reference's forcing: full pulls (alpha = 1) every tau steps, no estimate
+    objective = adaptive_objective(model, "sparse", alpha=1.0, alpha_every=1, interval=4)
+    for _ in range(3):
+        objective.loss(None)
+        objective.after_step(None, {})
+    assert objective.alpha == 1.0 and objective.alpha_seconds == 0.0
 
 
 @pytest.mark.parametrize("interval", [0, 4])
