@@ -1,20 +1,20 @@
 """Training-step time and peak memory: sciml's KAN against pykan (``pip install pykan``, the
 reference implementation of Liu et al. 2024) at equal width, grid and spline order.
 
-One step = forward, mean squared error, backward and an Adam update, on a batch of 1024 rows
-(float32), in the two modes of pykan's ``fit``: without the sparsity penalty (lamb = 0: pykan
-turns ``save_act`` and the symbolic branch off) and with it (lamb = 1e-3: pykan keeps every
-activation, ``save_act``, and adds ``get_reg``; ours forms the per-edge activations for the
-penalty). Like is compared with like. Every (implementation, width) runs in its own subprocess
-in a temporary directory (pykan writes checkpoints to ./model), so the peak resident memory is
-that run's alone.
+Timed: forward, mean squared error and backward (the issue's "forward + backward per step"), on
+a batch of 1024 rows (float32), in the two modes of pykan's ``fit``: without the sparsity
+penalty (lamb = 0: pykan turns ``save_act`` and the symbolic branch off) and with it
+(lamb = 1e-3: pykan keeps every activation, ``save_act``, and adds ``get_reg``; ours forms the
+per-edge activations for the penalty). The full step with an Adam update is timed beside it.
+Both models are timed in one process, alternately, step by step: the speed-up is the median of
+the per-round ratios, so a load that comes and goes on a shared machine hits both alike.
+Memory: each (implementation, width, mode) runs again in its own subprocess in a temporary
+directory (pykan writes checkpoints to ./model), so the peak resident memory is that run's alone.
 
     OMP_NUM_THREADS=1 python benchmarks/kan_vs_pykan.py [--widths 4-8-1,16-16-1,64-64-1]
         [--grid 5] [--k 3] [--batch 1024] [--steps 30]
 
-Prints a Markdown table (median step time over ``--steps`` after 3 warm-up steps, speed-up,
-peak resident memory growth from model
-creation to the last step, imports excluded) and writes it to figures/kan_vs_pykan.md.
+Prints a Markdown table and writes it to figures/kan_vs_pykan.md.
 """
 
 from __future__ import annotations
@@ -71,43 +71,88 @@ def _model(variant: str, width: list[int], grid: int, k: int):  # noqa: ANN202
     return model, lambda x: model(x)
 
 
-def run_one(variant: str, width: list[int], grid: int, k: int, batch: int, steps: int) -> dict:
-    """Median seconds per training step and the peak memory growth (MiB) over the steps."""
+def _data(width: list[int], batch: int):  # noqa: ANN202
     import torch
 
+    generator = torch.Generator().manual_seed(0)
+    x = torch.rand(batch, width[0], generator=generator) * 2 - 1
+    return x, torch.sin(x.sum(dim=1, keepdim=True))
+
+
+def _steps(variant: str, width: list[int], grid: int, k: int, x, y):  # noqa: ANN001, ANN202
+    """(model, forward + loss + backward, the same plus an Adam update) for one variant."""
+    import torch
+
+    model, forward = _model(variant, list(width), grid, k)  # pykan rewrites its width
+    optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
+
+    def backward() -> None:
+        out = forward(x)
+        loss = out[1](y) if isinstance(out, tuple) else ((out - y) ** 2).mean()
+        loss.backward()
+
+    def step() -> None:
+        optimizer.zero_grad()
+        backward()
+        optimizer.step()
+
+    return model, backward, step
+
+
+def run_pair(penalty: bool, width: list[int], grid: int, k: int, batch: int, steps: int) -> dict:
+    """Median milliseconds of ours and pykan's, alternating step by step, and the median of the
+    per-round ratios, for forward + backward and for the full Adam step."""
+    x, y = _data(width, batch)
+    ours = _steps("sciml+penalty" if penalty else "sciml", width, grid, k, x, y)
+    theirs = _steps("pykan+penalty" if penalty else "pykan", width, grid, k, x, y)
+    result = {}
+    for name, index in (("backward", 1), ("step", 2)):
+        for _ in range(3):
+            ours[index]()
+            theirs[index]()
+        times = {"ours": [], "pykan": []}
+        for _ in range(steps):
+            for key, run in (("ours", ours[index]), ("pykan", theirs[index])):
+                started = time.perf_counter()
+                run()
+                times[key].append(time.perf_counter() - started)
+        ratios = [b / a for a, b in zip(times["ours"], times["pykan"])]
+        result[name] = {
+            "ours_ms": 1e3 * float(np.median(times["ours"])),
+            "pykan_ms": 1e3 * float(np.median(times["pykan"])),
+            "speedup": float(np.median(ratios)),
+        }
+    result["params"] = [
+        sum(p.numel() for p in model.parameters() if p.requires_grad)
+        for model in (ours[0], theirs[0])
+    ]
+    return result
+
+
+def run_one(variant: str, width: list[int], grid: int, k: int, batch: int, steps: int) -> dict:
+    """Peak resident memory growth (MiB) from model creation over ``steps`` Adam steps."""
     if variant.startswith("pykan"):
         import kan  # noqa: F401  (imports before the baseline: memory of the run alone)
     else:
         import sciml.methods.kan.training  # noqa: F401
     baseline = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    model, forward = _model(variant, list(width), grid, k)  # pykan rewrites its width
-    generator = torch.Generator().manual_seed(0)
-    x = torch.rand(batch, width[0], generator=generator) * 2 - 1
-    y = torch.sin(x.sum(dim=1, keepdim=True))
-    optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
-
-    def step() -> None:
-        optimizer.zero_grad()
-        out = forward(x)
-        loss = out[1](y) if isinstance(out, tuple) else ((out - y) ** 2).mean()
-        loss.backward()
-        optimizer.step()
-
-    for _ in range(3):
-        step()
-    times = []
+    x, y = _data(width, batch)
+    _, _, step = _steps(variant, width, grid, k, x, y)
     for _ in range(steps):
-        started = time.perf_counter()
         step()
-        times.append(time.perf_counter() - started)
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    n_params = sum(p.numel() for p in model.parameters() if p.requires_grad)
-    return {
-        "seconds": float(np.median(times)),
-        "peak_mib": peak,
-        "growth_mib": peak - baseline,
-        "params": n_params,
-    }
+    return {"growth_mib": peak - baseline}
+
+
+def _subprocess(args: argparse.Namespace, which: str, env: dict) -> dict:
+    with tempfile.TemporaryDirectory() as directory:  # pykan's ./model lands here
+        command = [sys.executable, str(Path(__file__).resolve()), which]
+        for flag in ("grid", "k", "batch", "steps"):
+            command += [f"--{flag}", str(getattr(args, flag))]
+        done = subprocess.run(
+            command, cwd=directory, env=env, capture_output=True, text=True, check=True
+        )
+    return json.loads(done.stdout.strip().splitlines()[-1])
 
 
 def main() -> None:
@@ -118,56 +163,48 @@ def main() -> None:
     parser.add_argument("--batch", type=int, default=1024)
     parser.add_argument("--steps", type=int, default=30)
     parser.add_argument("--one", help=argparse.SUPPRESS)
+    parser.add_argument("--pair", help=argparse.SUPPRESS)
     args = parser.parse_args()
-    if args.one:
-        variant, width = args.one.split(":")
-        result = run_one(
-            variant, [int(w) for w in width.split("-")], args.grid, args.k, args.batch, args.steps
-        )
+    if args.one or args.pair:
+        variant, width = (args.one or args.pair).split(":")
+        width = [int(w) for w in width.split("-")]
+        if args.one:
+            result = run_one(variant, width, args.grid, args.k, args.batch, args.steps)
+        else:
+            penalty = variant == "penalty"
+            result = run_pair(penalty, width, args.grid, args.k, args.batch, args.steps)
         print(json.dumps(result))
         return
     root = Path(__file__).resolve().parents[1]
     env = {**os.environ, "PYTHONPATH": str(root)}
+    load = os.getloadavg()[0]
     rows = [
-        f"Step = forward + MSE + backward + Adam, batch {args.batch}, float32, G = {args.grid}, "
-        f"k = {args.k}, {os.environ.get('OMP_NUM_THREADS', 'all')} thread(s); median of "
-        f"{args.steps} steps.",
+        f"Forward + MSE + backward (and the full step with Adam), batch {args.batch}, float32, "
+        f"G = {args.grid}, k = {args.k}, {os.environ.get('OMP_NUM_THREADS', 'all')} thread(s); "
+        f"median of {args.steps} alternating rounds; load average {load:.1f} at the start.",
         "",
-        "| width | params (ours / pykan) | lamb = 0: sciml ms | pykan ms | speed-up | "
-        "lamb = 1e-3: sciml ms | pykan ms | speed-up | peak MiB growth sciml / pykan |",
-        "| --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+        "| width | params ours / pykan | lamb = 0: ours ms | pykan ms | speed-up | with Adam | "
+        "lamb = 1e-3: ours ms | pykan ms | speed-up | with Adam | peak MiB growth ours / pykan |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
     for width in args.widths.split(","):
-        results = {}
-        for variant in VARIANTS:
-            with tempfile.TemporaryDirectory() as directory:  # pykan's ./model lands here
-                command = [
-                    sys.executable,
-                    str(Path(__file__).resolve()),
-                    "--one",
-                    f"{variant}:{width}",
-                    "--grid",
-                    str(args.grid),
-                    "--k",
-                    str(args.k),
-                    "--batch",
-                    str(args.batch),
-                    "--steps",
-                    str(args.steps),
-                ]
-                done = subprocess.run(
-                    command, cwd=directory, env=env, capture_output=True, text=True, check=True
-                )
-                results[variant] = json.loads(done.stdout.strip().splitlines()[-1])
-        ours, theirs = results["sciml"], results["pykan"]
-        ours_p, theirs_p = results["sciml+penalty"], results["pykan+penalty"]
-        rows.append(
-            f"| {width} | {ours['params']:,} / {theirs['params']:,} | "
-            f"{1e3 * ours['seconds']:.2f} | {1e3 * theirs['seconds']:.2f} | "
-            f"{theirs['seconds'] / ours['seconds']:.1f}x | {1e3 * ours_p['seconds']:.2f} | "
-            f"{1e3 * theirs_p['seconds']:.2f} | {theirs_p['seconds'] / ours_p['seconds']:.1f}x | "
-            f"{ours_p['growth_mib']:.1f} / {theirs_p['growth_mib']:.1f} |"
+        plain = _subprocess(args, f"--pair=plain:{width}", env)
+        penalty = _subprocess(args, f"--pair=penalty:{width}", env)
+        memory = {v: _subprocess(args, f"--one={v}:{width}", env) for v in VARIANTS[2:]}
+        cells = [width, "{:,} / {:,}".format(*plain["params"])]
+        for result in (plain, penalty):
+            fb, step = result["backward"], result["step"]
+            cells += [
+                f"{fb['ours_ms']:.2f}",
+                f"{fb['pykan_ms']:.2f}",
+                f"**{fb['speedup']:.1f}x**",
+                f"{step['speedup']:.1f}x",
+            ]
+        cells.append(
+            f"{memory['sciml+penalty']['growth_mib']:.1f} / "
+            f"{memory['pykan+penalty']['growth_mib']:.1f}"
         )
+        rows.append("| " + " | ".join(cells) + " |")
         print(rows[-1], flush=True)
     out = root / "figures" / "kan_vs_pykan.md"
     out.parent.mkdir(exist_ok=True)

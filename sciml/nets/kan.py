@@ -12,6 +12,13 @@ efficient-kan (Blealtan), the layer's output is two matrix products, silu(x) W_b
 B(x) C^T over the flattened (input, basis) axis, so no (batch, out, in) tensor is formed unless
 the per-edge activations are asked for (sparsity regularization, pruning, symbolic fitting).
 
+The basis is not evaluated by the recursion in training: on each grid interval
+[t_m, t_{m+1}) the k + 1 B-splines that do not vanish there are polynomials in d = x - t_m,
+B_{m+c}(x) = sum_p M_{m,p,c} d^p, with M read off the recursion once per grid
+(:func:`piecewise_tables`). A forward pass then needs only the interval indicators I_m(x), the
+powers I_m d^p and one batched product with M; the derivative uses the same M. Every step
+works on tensors with the batch last, so that elementwise work runs along long contiguous rows.
+
 Unlike the reference implementations, inputs are clamped into the grid's G intervals before the
 splines are evaluated, so that a point just outside the training data does not meet the
 extended basis functions whose coefficients no data determined (constant extrapolation of the
@@ -27,6 +34,7 @@ splines work on O(1) numbers whatever the data's units.
 from __future__ import annotations
 
 import math
+from typing import NamedTuple
 
 import torch
 import torch.nn.functional as F
@@ -58,34 +66,10 @@ def _recursion(x: torch.Tensor, grid: torch.Tensor, k: int) -> list[torch.Tensor
     return levels
 
 
-class _BSplines(torch.autograd.Function):
-    """The basis (n_in, G + k, B) at x (n_in, B) with its analytic derivative in the backward
-    pass, B'_{c,k} = k (B_{c,k-1} / (t_{c+k} - t_c) - B_{c+1,k-1} / (t_{c+k+1} - t_{c+1})),
-    so that autograd keeps one tensor instead of every step of the recursion."""
-
-    @staticmethod
-    def forward(ctx, x: torch.Tensor, grid: torch.Tensor, k: int) -> torch.Tensor:  # noqa: ANN001
-        levels = _recursion(x.unsqueeze(1), grid.unsqueeze(-1), k)
-        if k > 0:
-            ctx.save_for_backward(levels[-2], grid)
-        ctx.k = k
-        return levels[-1]
-
-    @staticmethod
-    @torch.autograd.function.once_differentiable
-    def backward(ctx, grad: torch.Tensor) -> tuple:  # noqa: ANN001
-        if ctx.k == 0:
-            return torch.zeros_like(grad[:, 0]), None, None
-        lower, grid = ctx.saved_tensors
-        k = ctx.k
-        inverse = (k / (grid[:, k:] - grid[:, :-k])).unsqueeze(-1)  # k / (t_{c+k} - t_c)
-        scaled = lower * inverse
-        return (grad * (scaled[:, :-1] - scaled[:, 1:])).sum(1), None, None
-
-
 def bspline_basis_t(x: torch.Tensor, grid: torch.Tensor, k: int) -> torch.Tensor:
-    """:func:`bspline_basis` with the batch last: x (n_in, B) -> (n_in, G + k, B)."""
-    return _BSplines.apply(x, grid, k)
+    """:func:`bspline_basis` with the batch last: x (n_in, B) -> (n_in, G + k, B), by the
+    recursion (the reference the fast path :class:`PiecewiseTables` is built from)."""
+    return _recursion(x.unsqueeze(1), grid.unsqueeze(-1), k)[-1]
 
 
 def bspline_basis(x: torch.Tensor, grid: torch.Tensor, k: int) -> torch.Tensor:
@@ -94,6 +78,157 @@ def bspline_basis(x: torch.Tensor, grid: torch.Tensor, k: int) -> torch.Tensor:
     B_{c,j} = (x - t_c)/(t_{c+j} - t_c) B_{c,j-1} + (t_{c+j+1} - x)/(t_{c+j+1} - t_{c+1})
     B_{c+1,j-1}. They sum to one on [t_k, t_{G+k}] (the grid's G intervals)."""
     return bspline_basis_t(x.T, grid, k).permute(2, 0, 1)
+
+
+class PiecewiseTables(NamedTuple):
+    """A grid's B-splines as polynomials on its G intervals (see :func:`piecewise_tables`)."""
+
+    low: torch.Tensor  # (n_in, 1): t_k, the first interval's left end
+    high: torch.Tensor  # (n_in, 1): just below t_{G+k}, the last interval's right end
+    edges: torch.Tensor  # (n_in, G + 1, 1): t_k .. t_{G+k}
+    left: torch.Tensor  # (n_in, G, 1): each interval's left end t_m
+    values: torch.Tensor  # (n_in, G + k, (k + 1) G): B_c = sum_{p,m} values[c, (p, m)] I_m d^p
+    orders: torch.Tensor  # (k, 1): 1 .. k, for d/dx I_m d^p = p I_m d^(p-1)
+
+
+def piecewise_tables(grid: torch.Tensor, k: int, dtype: torch.dtype) -> PiecewiseTables:
+    """M_{m,p,c} with B_{m+c}(x) = sum_p M_{m,p,c} (x - t_m)^p on the m-th of the G intervals
+    of ``grid`` (n_in, G + 2k + 1), read off the recursion at k + 1 points per interval in float64
+    (an exact interpolation: the pieces are polynomials of degree k), laid out as one
+    (G + k) x G(k + 1) matrix per input."""
+    knots = grid.detach().double()
+    device = knots.device
+    n_in, size = knots.shape
+    intervals, p = size - 2 * k - 1, k + 1
+    left, right = knots[:, k : k + intervals], knots[:, k + 1 : k + intervals + 1]
+    fractions = (torch.arange(p, dtype=torch.float64, device=device) + 0.5) / p
+    points = left[..., None] + (right - left)[..., None] * fractions  # (n_in, G, p)
+    basis = bspline_basis_t(points.reshape(n_in, -1), knots, k)  # (n_in, G + k, G p)
+    basis = basis.reshape(n_in, intervals + k, intervals, p).permute(0, 2, 3, 1)
+    index = torch.arange(intervals, device=device)[:, None] + torch.arange(p, device=device)
+    local = basis.gather(3, index[None, :, None, :].expand(n_in, -1, p, -1))  # (n_in, G, pt, c)
+    powers = torch.arange(p, dtype=torch.float64, device=device)
+    vandermonde = (points - left[..., None])[..., None] ** powers  # (n_in, G, pt, power)
+    local = torch.linalg.solve(vandermonde, local)  # (n_in, G, power, c)
+    values = knots.new_zeros(n_in, intervals + k, p, intervals)  # columns ordered (p, m)
+    columns = torch.arange(intervals, device=device)
+    for c in range(p):  # B_{m+c} on interval m: a shifted diagonal per c
+        values[:, columns + c, :, columns] = local[..., c].permute(1, 0, 2)
+    return PiecewiseTables(
+        low=left[:, :1].to(dtype),
+        high=torch.nextafter(right[:, -1:].to(dtype), left[:, :1].to(dtype)),
+        edges=torch.cat([left, right[:, -1:]], dim=1).unsqueeze(-1).to(dtype),
+        left=left.unsqueeze(-1).to(dtype),
+        values=values.reshape(n_in, intervals + k, -1).to(dtype).contiguous(),
+        orders=torch.arange(1, p, dtype=dtype, device=device)[:, None],
+    )
+
+
+def interval_powers(x: torch.Tensor, tables: PiecewiseTables) -> torch.Tensor:
+    """I_m(x) (x - t_m)^p for x (n_in, B) inside the grid: (n_in, k + 1, G, B), with I_m the
+    indicator of the m-th interval (a difference of two steps [x >= t_m])."""
+    n_in, batch = x.shape
+    intervals = tables.left.shape[1]
+    at = x.unsqueeze(1)
+    above = x.new_empty(n_in, intervals + 1, batch)
+    torch.ge(at, tables.edges, out=above)  # straight into floats: a bool tensor costs twice
+    powers = x.new_empty(n_in, len(tables.orders) + 1, intervals, batch)
+    torch.sub(above[:, :-1], above[:, 1:], out=powers[:, 0])
+    if len(tables.orders):
+        offset = at - tables.left
+        for j in range(1, powers.shape[1]):
+            torch.mul(powers[:, j - 1], offset, out=powers[:, j])
+    return powers
+
+
+def _slope(grad_powers: torch.Tensor, powers: torch.Tensor, orders: torch.Tensor) -> torch.Tensor:
+    """d/dx of sum grad_powers * powers: sum_{p,m} grad[p, m] p I_m d^(p-1); (n_in, B)."""
+    if not len(orders):
+        return powers.new_zeros(powers.shape[0], powers.shape[-1])
+    return (grad_powers[:, 1:] * powers[:, :-1] * orders[..., None]).sum((1, 2))
+
+
+class _PiecewiseBasis(torch.autograd.Function):
+    """The basis (n_in, G + k, B) at x (n_in, B) inside the grid: the tables times the interval
+    powers, one batched product."""
+
+    @staticmethod
+    def forward(ctx, x: torch.Tensor, tables: PiecewiseTables) -> torch.Tensor:  # noqa: ANN001
+        powers = interval_powers(x, tables)
+        flat = powers.view(x.shape[0], -1, x.shape[1])
+        if ctx.needs_input_grad[0]:
+            ctx.save_for_backward(powers, tables.values, tables.orders)
+        return torch.bmm(tables.values, flat)
+
+    @staticmethod
+    @torch.autograd.function.once_differentiable
+    def backward(ctx, grad: torch.Tensor) -> tuple:  # noqa: ANN001
+        powers, values, orders = ctx.saved_tensors
+        grad_powers = torch.bmm(values.transpose(1, 2), grad).view(powers.shape)
+        return _slope(grad_powers, powers, orders), None
+
+
+def _folds(n_out: int, tables: PiecewiseTables) -> bool:
+    """Whether the layer should fold the tables into its coefficients (one product with the
+    (k + 1) G interval powers per input) rather than form the G + k splines first: fewer
+    multiply-adds per input and sample when n_out (k + 1) G < (G + k)((k + 1) G + n_out)."""
+    splines, powers = tables.values.shape[1:]
+    return n_out * powers <= splines * (powers + n_out)
+
+
+class _KANLayerFunction(torch.autograd.Function):
+    """One layer, batch last: h (n_in, B) -> W_b silu(h) + sum_i spline_i(h_i), (n_out, B).
+
+    For a narrow layer the tables are folded into the masked coefficients first (a product over
+    the small parameter tensors) and the spline part is one matrix product with the interval
+    powers; a wide layer forms the splines (one batched product) and multiplies them by the
+    coefficients. The backward pass is written out: a step stays a few dozen tensor operations."""
+
+    @staticmethod
+    def forward(ctx, h, coef, base_weight, mask, tables):  # noqa: ANN001, ANN205
+        n_out, (n_in, batch) = coef.shape[0], h.shape
+        inside = torch.clamp(h, tables.low, tables.high)
+        powers = interval_powers(inside, tables).view(n_in, -1, batch)
+        masked = coef * mask.unsqueeze(-1)  # (out, in, G + k)
+        ctx.folds = _folds(n_out, tables)
+        if ctx.folds:
+            weights = torch.bmm(masked.transpose(0, 1), tables.values)  # (in, out, (k + 1) G)
+            weights = weights.transpose(0, 1).reshape(n_out, -1)
+            features = powers
+        else:
+            weights = masked.view(n_out, -1)
+            features = torch.bmm(tables.values, powers)  # (in, G + k, B)
+        weight = base_weight * mask
+        act = F.silu(h)
+        out = torch.addmm(weights @ features.view(-1, batch), weight, act)
+        ctx.tables = tables
+        ctx.save_for_backward(h, inside, powers, features, weights, weight, act, mask)
+        return out
+
+    @staticmethod
+    @torch.autograd.function.once_differentiable
+    def backward(ctx, grad):  # noqa: ANN001, ANN205
+        h, inside, powers, features, weights, weight, act, mask = ctx.saved_tensors
+        tables = ctx.tables
+        n_out, (n_in, batch) = weights.shape[0], h.shape
+        grad_h = grad_coef = grad_weight = None
+        if ctx.needs_input_grad[1]:
+            grad_coef = grad @ features.view(-1, batch).T
+            if ctx.folds:  # back through the fold: (in, out, (k+1) G) x (in, (k+1) G, G + k)
+                grad_coef = grad_coef.view(n_out, n_in, -1).transpose(0, 1)
+                grad_coef = torch.bmm(grad_coef, tables.values.transpose(1, 2)).transpose(0, 1)
+            grad_coef = grad_coef.view(mask.shape + (-1,)) * mask.unsqueeze(-1)
+        if ctx.needs_input_grad[2]:
+            grad_weight = (grad @ act.T) * mask
+        if ctx.needs_input_grad[0]:
+            grad_features = (weights.T @ grad).view(n_in, -1, batch)
+            if not ctx.folds:
+                grad_features = torch.bmm(tables.values.transpose(1, 2), grad_features)
+            grad_powers = grad_features.view(n_in, len(tables.orders) + 1, -1, batch)
+            pieces = powers.view(grad_powers.shape)
+            spline = _slope(grad_powers, pieces, tables.orders) * (inside == h)
+            grad_h = torch.ops.aten.silu_backward(weight.T @ grad, h) + spline
+        return grad_h, grad_coef, grad_weight, None, None
 
 
 def least_squares(design: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
@@ -118,29 +253,49 @@ class KANLayer(nn.Module):
         self.base_weight = nn.Parameter(torch.empty(n_out, n_in).uniform_(-bound, bound))
         self.coef = nn.Parameter(0.1 * bound * torch.randn(n_out, n_in, grid + k))
 
-    def basis_t(self, x: torch.Tensor) -> torch.Tensor:
-        """The B-splines at ``x`` (B, n_in) clamped into the grid's G intervals, batch last:
+    def tables(self) -> PiecewiseTables:
+        """The grid's :class:`PiecewiseTables` in the weights' dtype, rebuilt when the grid
+        changes (a grid update, a loaded state, a move to another device or dtype)."""
+        key = (self.grid.data_ptr(), self.grid._version, self.grid.device, self.coef.dtype)
+        if getattr(self, "_tables_key", None) != key:
+            self._tables = piecewise_tables(self.grid, self.k, self.coef.dtype)
+            self._tables_key = key
+        return self._tables
+
+    def basis_of(self, h: torch.Tensor) -> torch.Tensor:
+        """The B-splines at ``h`` (n_in, B), batch last, clamped into the grid's G intervals:
         (n_in, G + k, B). Beyond the data the spline part stays at its boundary value instead
         of following basis functions that no data determined (silu still extrapolates)."""
-        grid = self.grid.to(x.dtype)
-        low, high = grid[:, self.k], grid[:, -self.k - 1]
-        inside = torch.minimum(torch.maximum(x, low), torch.nextafter(high, low))
-        return bspline_basis_t(inside.T, grid, self.k)
+        tables = self.tables()
+        return _PiecewiseBasis.apply(torch.clamp(h, tables.low, tables.high), tables)
+
+    def basis_t(self, x: torch.Tensor) -> torch.Tensor:
+        """:meth:`basis_of` for ``x`` (B, n_in): (n_in, G + k, B)."""
+        return self.basis_of(x.T.contiguous())
 
     def basis(self, x: torch.Tensor) -> torch.Tensor:
         """:meth:`basis_t` as (B, n_in, G + k)."""
         return self.basis_t(x).permute(2, 0, 1)
 
+    def forward_t(self, h: torch.Tensor) -> torch.Tensor:
+        """The layer with the batch last: (n_in, B) -> (n_out, B)."""
+        return _KANLayerFunction.apply(h, self.coef, self.base_weight, self.mask, self.tables())
+
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        base = F.linear(F.silu(x), self.base_weight * self.mask)
-        coef = (self.coef * self.mask.unsqueeze(-1)).reshape(self.n_out, -1)
-        return base + (coef @ self.basis_t(x).reshape(coef.shape[1], -1)).T
+        return self.forward_t(x.T.contiguous()).T
+
+    def edge_values_t(self, h: torch.Tensor) -> torch.Tensor:
+        """phi_{j,i}(h_i) for every edge, batch last: (n_in, n_out, B), one batched product of
+        the masked [spline coefficients, w_b] with [the splines; silu(h)] per input (a masked
+        edge is exactly 0)."""
+        features = torch.cat([self.basis_of(h), F.silu(h).unsqueeze(1)], dim=1)
+        weights = torch.cat([self.coef, self.base_weight.unsqueeze(-1)], dim=-1)
+        weights = (weights * self.mask.unsqueeze(-1)).transpose(0, 1)  # (in, out, G + k + 1)
+        return torch.bmm(weights, features)
 
     def edge_values(self, x: torch.Tensor) -> torch.Tensor:
         """phi_{j,i}(x_i) for every edge: (B, n_out, n_in)."""
-        spline = torch.einsum("icb,oic->boi", self.basis_t(x), self.coef)
-        phi = self.base_weight * F.silu(x).unsqueeze(1) + spline
-        return phi * self.mask
+        return self.edge_values_t(x.T.contiguous()).permute(2, 1, 0)
 
     @torch.no_grad()
     def update_grid(self, x: torch.Tensor, grid: int | None = None) -> None:
@@ -166,6 +321,7 @@ class KANLayer(nn.Module):
         knots = torch.cat([inner[:1] - side.flip(0), inner, inner[-1:] + side], dim=0)
         self.grid = knots.T.contiguous().to(self.grid.dtype)
         self.grid_size = grid
+        self._tables_key = None
         design = self.basis(x).transpose(0, 1)  # (n_in, B, G + k)
         solution = least_squares(design, old.transpose(0, 1))  # (n_in, G + k, n_out)
         self.coef = nn.Parameter(solution.permute(2, 0, 1).to(self.coef.dtype).contiguous())
@@ -195,19 +351,23 @@ class KAN(nn.Module):
     def normalized(self, x: torch.Tensor) -> torch.Tensor:
         return (x - self.input_shift) / self.input_scale
 
+    def normalized_t(self, x: torch.Tensor) -> torch.Tensor:
+        """The normalised inputs with the batch last: (n_in, B), contiguous."""
+        return self.normalized(x).T.contiguous()
+
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        h = self.normalized(x)
+        h = self.normalized_t(x)  # the layers work with the batch last
         for layer in self.layers:
-            h = layer(h)
-        return h * self.output_scale + self.output_shift
+            h = layer.forward_t(h)
+        return h.T * self.output_scale + self.output_shift
 
     def layer_inputs(self, x: torch.Tensor) -> list[torch.Tensor]:
-        """The (normalised) inputs of every layer for raw inputs ``x``."""
-        h = self.normalized(x)
+        """The (normalised) inputs of every layer for raw inputs ``x``: (B, n_in) each."""
+        h = self.normalized_t(x)
         inputs = []
         for layer in self.layers:
-            inputs.append(h)
-            h = layer(h)
+            inputs.append(h.T)
+            h = layer.forward_t(h)
         return inputs
 
     @torch.no_grad()

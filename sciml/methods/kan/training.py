@@ -58,11 +58,11 @@ def set_normalization(net: KAN, x: torch.Tensor, y: torch.Tensor) -> None:
 def edge_norms(net: KAN, x: torch.Tensor) -> list[torch.Tensor]:
     """|phi|_1 of every edge, layer by layer: (n_out, n_in) each."""
     norms = []
-    h = net.normalized(x)
+    h = net.normalized_t(x)
     for layer in net.layers:
-        phi = layer.edge_values(h)
-        norms.append(phi.abs().mean(dim=0))
-        h = phi.sum(dim=-1)
+        phi = layer.edge_values_t(h)  # (in, out, B)
+        norms.append(phi.abs().mean(dim=-1).T)
+        h = phi.sum(dim=0)
     return norms
 
 
@@ -72,17 +72,17 @@ def penalized_loss(
     """Mean squared error of the normalised outputs, plus lamb times the sparsity penalty."""
     if lamb == 0:
         return (((net(x) - y) / net.output_scale) ** 2).mean()
-    h = net.normalized(x)
+    h = net.normalized_t(x)  # batch last, as in KAN.forward
     penalty = h.new_zeros(())
     for layer in net.layers:
-        phi = layer.edge_values(h)
-        norm = phi.abs().mean(dim=0)
+        phi = layer.edge_values_t(h)  # (in, out, B)
+        norm = torch.linalg.vector_norm(phi, 1, dim=-1) / phi.shape[-1]  # mean |phi|
         total = norm.sum()
         share = norm / total.clamp_min(1e-12)
         entropy = -(share * torch.log(share.clamp_min(1e-12))).sum()
         penalty = penalty + schedule.lamb_l1 * total + schedule.lamb_entropy * entropy
-        h = phi.sum(dim=-1)
-    mse = ((h - (y - net.output_shift) / net.output_scale) ** 2).mean()
+        h = phi.sum(dim=0)
+    mse = ((h.T - (y - net.output_shift) / net.output_scale) ** 2).mean()
     return mse + lamb * penalty
 
 
