@@ -7,17 +7,17 @@ A layer maps n_in values to n_out values through one learnable function per edge
     phi(x) = w_b silu(x) + sum_c c_c B_c(x)                       (eq. 2.11-2.12)
 
 with B_c the B-splines of order k on a grid of G intervals extended by k knots on each side
-(G + k basis functions), computed by the Cox-de Boor recursion for every input at once. As in
-efficient-kan (Blealtan), the layer's output is two matrix products, silu(x) W_b^T and
-B(x) C^T over the flattened (input, basis) axis, so no (batch, out, in) tensor is formed unless
-the per-edge activations are asked for (sparsity regularization, pruning, symbolic fitting).
+(G + k basis functions; the Cox-de Boor recursion, :func:`bspline_basis`, is the reference).
 
-The basis is not evaluated by the recursion in training: on each grid interval
-[t_m, t_{m+1}) the k + 1 B-splines that do not vanish there are polynomials in d = x - t_m,
-B_{m+c}(x) = sum_p M_{m,p,c} d^p, with M read off the recursion once per grid
-(:func:`piecewise_tables`). A forward pass then needs only the interval indicators I_m(x), the
-powers I_m d^p and one batched product with M; the derivative uses the same M. Every step
-works on tensors with the batch last, so that elementwise work runs along long contiguous rows.
+Training does not run the recursion: on each grid interval [t_m, t_{m+1}) the k + 1 B-splines
+that do not vanish there are polynomials in d = x - t_m, B_{m+c}(x) = sum_p M_{m,p,c} d^p, with M
+read off the recursion once per grid (:func:`piecewise_tables`). A layer then needs the interval
+powers I_m(x) d^p and matrix products: a narrow layer folds M into its coefficients and the
+spline part is one product with the powers; a wide layer forms the splines first (one batched
+product with M) and multiplies them by its coefficients, like efficient-kan (Blealtan), so no
+(batch, out, in) tensor is formed unless the per-edge activations are asked for (sparsity
+penalty, pruning, symbolic fitting). Tensors keep the batch last, so elementwise work runs along
+long contiguous rows, and the backward pass is written out (d/dx I_m d^p = p I_m d^(p-1)).
 
 Unlike the reference implementations, inputs are clamped into the grid's G intervals before the
 splines are evaluated, so that a point just outside the training data does not meet the
