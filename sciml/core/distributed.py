@@ -210,11 +210,6 @@ def main_first(compute: Callable[[], T]) -> T:
     return result[0] if is_main() else compute()
 
 
-def barrier() -> None:
-    if active():
-        _collective(dist.barrier)
-
-
 def _collective_device() -> torch.device:
     if dist.get_backend() == "nccl":
         return torch.device("cuda", torch.cuda.current_device())
@@ -232,10 +227,7 @@ def lost(error: BaseException) -> PeerLost:
     """The one-line error for a collective that failed because another rank went away."""
     if isinstance(error, PeerLost):
         return error
-    return PeerLost(
-        f"rank {rank()} lost contact with another rank (it stopped or was killed): "
-        f"{_first_line(error)}"
-    )
+    return PeerLost(f"rank {rank()} lost contact with another rank (it stopped or was killed)")
 
 
 def is_peer_failure(error: BaseException) -> bool:
@@ -247,11 +239,6 @@ def is_peer_failure(error: BaseException) -> bool:
         mark in text
         for mark in ("Connection closed", "Connection reset", "Broken pipe", "gloo", "NCCL")
     )
-
-
-def _first_line(error: BaseException) -> str:
-    text = (str(error).strip().splitlines() or [type(error).__name__])[0]
-    return text if len(text) <= 160 else text[:157] + "..."
 
 
 # -- launching ----------------------------------------------------------------------------------
