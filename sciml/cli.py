@@ -69,6 +69,15 @@ Nproc = Annotated[
 ]
 
 
+def _one_process(command: str) -> None:
+    """Commands other than ``solve`` write their files from every process: not under torchrun."""
+    if os.environ.get("WORLD_SIZE", "1") not in ("", "0", "1"):
+        raise SciMLError(
+            f"sciml {command} runs in one process; under torchrun use `sciml solve` (for a "
+            "comparison, one data-parallel solve per method)"
+        )
+
+
 def _set_threads(threads: int | None) -> None:
     if threads:
         import torch
@@ -251,6 +260,7 @@ def compare(
     import sciml
     from sciml.problems.spec import load_spec
 
+    _one_process("compare")
     _set_threads(threads)
     names = [m.strip() for m in methods.split(",") if m.strip()]
     if not names:
@@ -286,6 +296,7 @@ def data(
     set_: SetOption = None,
 ) -> None:
     """Solve the reference and write it to HDF5 (layout in docs/formats.md)."""
+    _one_process("data")
     from sciml.api import write_dataset
 
     path = write_dataset(problem, task, parse_sets(set_), seed, out)
@@ -404,6 +415,7 @@ def sweep(
     """Run several methods at several values of one problem parameter; write figure and table."""
     from sciml.problems.spec import load_spec
 
+    _one_process("sweep")
     _set_threads(threads)
     from sciml.sweep import parse_param
     from sciml.sweep import sweep as run_sweep
@@ -461,6 +473,7 @@ def bench(
 ) -> None:
     """Regenerate the measured tables of docs/results.md from the manifest of runs; flag a change
     of more than 20% in error (or in time, with --timing). Exit status 1 when anything moved."""
+    _one_process("bench")
     from sciml.bench import run_bench
     from sciml.bench.runner import MANIFEST
 

@@ -228,3 +228,10 @@ def test_bad_nproc_is_one_line(tmp_path, args, env, expected):
     lines = [line for line in result.stderr.splitlines() if line.strip()]
     assert result.returncode == 2 and len(lines) == 1, result.stderr
     assert expected in lines[0]
+
+
+def test_commands_other_than_solve_refuse_torchrun_in_one_line(tmp_path):
+    result = _cli("compare", "burgers", "--methods", "fno,mgno", env={"WORLD_SIZE": "2"})
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert result.returncode == 2 and len(lines) == 1, result.stderr
+    assert "sciml compare runs in one process" in lines[0]
