@@ -138,8 +138,24 @@ class PINNObjective:
         return torch.cat([keep, pool[pick.to(pool.device)]])
 
     def chunk_losses(self, points: torch.Tensor, squared: torch.Tensor) -> torch.Tensor:
-        """Mean squared residual in each of ``n_chunks`` equal time intervals of the window (under
-        torchrun: this rank's part of it, its sums over the counts of all ranks)."""
+        """Mean squared residual in each of ``n_chunks`` equal time intervals of the window."""
+        sums, counts = self._chunk_sums(points, squared)
+        return sums / counts.clamp(min=1)
+
+    def chunk_shares(
+        self, points: torch.Tensor, squared: torch.Tensor
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """Under torchrun: this rank's share of each chunk loss (its sum over all ranks' count)
+        and the chunk losses over all ranks (detached), from one all-reduce."""
+        sums, counts = self._chunk_sums(points, squared)
+        totals = distributed.all_sum(torch.cat([sums.detach(), counts.to(sums.dtype)]))
+        total_sums, total_counts = totals.split(len(sums))
+        total_counts = total_counts.clamp(min=1)
+        return sums / total_counts, total_sums / total_counts
+
+    def _chunk_sums(
+        self, points: torch.Tensor, squared: torch.Tensor
+    ) -> tuple[torch.Tensor, torch.Tensor]:
         chunks = int(self.options["n_chunks"])
         t0, t1 = self.window
         t = points[:, self.problem.inputs.index(self.problem.time_input)].detach()
@@ -147,8 +163,7 @@ class PINNObjective:
         sums = torch.zeros(chunks, dtype=squared.dtype, device=squared.device).index_add(
             0, index, squared
         )
-        counts = distributed.all_sum(torch.bincount(index, minlength=chunks))
-        return sums / counts.clamp(min=1)
+        return sums, torch.bincount(index, minlength=chunks)
 
     # -- loss -----------------------------------------------------------------------------
     def residual_terms(self, points: torch.Tensor) -> torch.Tensor:
@@ -188,8 +203,10 @@ class PINNObjective:
         ic_weight = float(self.options["ic_weight"])
         logs: dict[str, float] = {} if ic is None else {"loss_ic": float(ic.detach())}
         if self.causal is not None:
-            share = self.chunk_losses(points, squared)
-            chunk_losses = distributed.all_sum(share) if distributed.active() else share
+            if distributed.active():
+                share, chunk_losses = self.chunk_shares(points, squared)
+            else:
+                share = chunk_losses = self.chunk_losses(points, squared)
             inside = ic_weight * float(ic.detach()) if self.options["ic_in_exponent"] else 0.0
             weights = causal_weights(chunk_losses, self.causal.eps, inside)
             if phase.optimizer == "lbfgs" and not self.options["lbfgs_causal"]:
