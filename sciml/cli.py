@@ -174,7 +174,8 @@ def solve(
         argv += [a for item in set_ or [] for a in ("--set", item)]
         argv += ["--resume"] * resume + ["--quiet"] * quiet
         argv += ["--threads", str(threads)] if threads else []
-        raise typer.Exit(distributed.launch(nproc, argv))
+        # the ranks (or the launcher, for a killed rank) have said what happened: exit quietly
+        sys.exit(distributed.launch(nproc, argv))
     _, metrics = sciml.solve(
         problem,
         method,

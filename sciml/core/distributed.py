@@ -254,6 +254,7 @@ def launch(nproc: int, argv: list[str]) -> int:
     import sys
     import uuid
 
+    from torch.distributed.elastic.multiprocessing.api import SignalException
     from torch.distributed.elastic.multiprocessing.errors import ChildFailedError
     from torch.distributed.launcher.api import LaunchConfig, elastic_launch
 
@@ -284,4 +285,6 @@ def launch(nproc: int, argv: list[str]) -> int:
             file=sys.stderr,
         )
         return 1
+    except SignalException as stop:  # Ctrl-C or a kill of the launcher: the ranks report it
+        return 128 + int(stop.sigval)
     return 0
