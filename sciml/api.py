@@ -451,7 +451,7 @@ def compare(
     if len(set(tasks.values())) > 1:
         kinds = ", ".join(f"{name} ({task})" for name, task in tasks.items())
         raise SciMLError(f"cannot compare methods of different tasks: {kinds}; compare per task")
-    out_dir = ensure_directory(out)
+    out_dir = ensure_directory(out) if distributed.is_main() else Path(out)
     runs = []
     for name in methods:
         surrogate, metrics = solve(
@@ -465,11 +465,12 @@ def compare(
             progress=progress,
         )
         runs.append((surrogate, metrics))
-    the_problem = problem_of(runs[0][0])
-    task = TASKS.get(the_problem.task)
-    task.plot_comparison(runs, the_problem, out_dir / "comparison.png")
-    write_json(out_dir / "metrics.json", [m for _, m in runs])
-    write_comparison_table(out_dir / "comparison.md", the_problem, [m for _, m in runs])
+    if distributed.is_main():  # under torchrun, each solve above was data-parallel
+        the_problem = problem_of(runs[0][0])
+        task = TASKS.get(the_problem.task)
+        task.plot_comparison(runs, the_problem, out_dir / "comparison.png")
+        write_json(out_dir / "metrics.json", [m for _, m in runs])
+        write_comparison_table(out_dir / "comparison.md", the_problem, [m for _, m in runs])
     return [m for _, m in runs]
 
 
