@@ -18,6 +18,7 @@ computes exactly what it computed before this module existed.
 from __future__ import annotations
 
 import atexit
+import contextlib
 import os
 import signal
 from collections.abc import Callable
@@ -96,7 +97,8 @@ def init(device: torch.device) -> torch.device:
         _joined = True
         atexit.register(shutdown)
         # torchrun ends the other ranks with SIGTERM when one fails: one line, not a silent death
-        signal.signal(signal.SIGTERM, _stopped_by_launcher)
+        with contextlib.suppress(ValueError):  # only the main thread may set handlers
+            signal.signal(signal.SIGTERM, _stopped_by_launcher)
     return device
 
 
