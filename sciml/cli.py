@@ -368,7 +368,9 @@ def _report_error(error: SciMLError) -> None:
             )
         _leave(1)
     own = isinstance(error, distributed.RankError) or distributed.joined()
-    if own and distributed.rank() > 0:  # this rank's own failure
+    if isinstance(error, distributed.RankZeroError):
+        pass  # rank 0 reports it
+    elif own and distributed.rank() > 0:  # this rank's own failure
         print(f"error: rank {distributed.rank()}: {_one_line(str(error))}", file=sys.stderr)
     elif _speaks():
         print(f"error: {_one_line(str(error))}", file=sys.stderr)

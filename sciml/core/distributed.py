@@ -41,6 +41,10 @@ class RankError(SciMLError):
     """A failure of this rank alone (the others cannot report it)."""
 
 
+class RankZeroError(SciMLError):
+    """Rank 0's error, raised on the other ranks too so that none waits (rank 0 reports it)."""
+
+
 def launched() -> bool:
     """True in a process that torchrun started as one of several ranks."""
     return _env_int("WORLD_SIZE", 1) > 1
@@ -186,19 +190,22 @@ def broadcast(tensor: torch.Tensor) -> torch.Tensor:
 
 def from_main(compute: Callable[[], T]) -> T:
     """Run ``compute`` on rank 0 and hand its result to every rank; a :class:`SciMLError` there
-    is raised on every rank (so that no rank waits for a result that never comes)."""
+    is raised on every rank (so that no rank waits for a result that never comes): on rank 0 as
+    it was, on the others as a :class:`RankZeroError` (rank 0 reports it)."""
     if not active():
         return compute()
-    message: list[Any] = [None, None]
     if is_main():
         try:
-            message = [compute(), None]
+            result = compute()
         except SciMLError as error:
-            message = [None, (type(error), str(error))]
+            _collective(dist.broadcast_object_list, [None, str(error)], src=0)
+            raise
+        _collective(dist.broadcast_object_list, [result, None], src=0)
+        return result
+    message: list[Any] = [None, None]
     _collective(dist.broadcast_object_list, message, src=0)
     if message[1] is not None:
-        kind, text = message[1]
-        raise (kind if issubclass(kind, SciMLError) else SciMLError)(text)
+        raise RankZeroError(message[1])
     return message[0]
 
 

@@ -65,13 +65,13 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def _ranks(tmp_path, args, n=2):
+def _ranks(tmp_path, args, n=2, exist_ok=False):
     """Start ``python -m sciml solve ARGS --out run`` as n ranks, each in tmp_path/rankR."""
     port = _free_port()
     processes = []
     for rank in range(n):
         cwd = tmp_path / f"rank{rank}"
-        cwd.mkdir()
+        cwd.mkdir(exist_ok=exist_ok)
         env = {
             **os.environ,
             "MASTER_ADDR": "127.0.0.1",
@@ -256,3 +256,24 @@ def test_ctrl_c_under_nproc_is_one_line_and_saves_a_checkpoint(tmp_path):
     assert run.returncode == 130
     assert lines == ["interrupted; rerun with --resume to continue from the last checkpoint"]
     assert torch.load(out / "checkpoint.pt", weights_only=True)["call"] > 0
+
+
+def test_an_error_of_rank_0_is_one_line_and_no_rank_waits(tmp_path):
+    """Resuming another run's checkpoint: rank 0 refuses it, rank 1 stops too, silently."""
+    (tmp_path / "rank0").mkdir()
+    sciml.solve(
+        "burgers",
+        "fno",
+        budget="smoke",
+        overrides={"epochs": "1", "width": "8", "n_modes": "8", "n_layers": "1"},
+        out=tmp_path / "rank0" / "run",
+        progress=False,
+        device="cpu",
+    )
+    args = [*FNO[:5], "--set", "epochs=1", "--set", "width=8", "--set", "n_modes=8"]
+    args += ["--set", "n_layers=2", "--resume"]  # another network: another run
+    codes, outputs = _ranks(tmp_path, args, exist_ok=True)
+    assert codes == [2, 2]
+    assert outputs[1] == ("", "")
+    lines = [line for line in outputs[0][1].splitlines() if line.strip()]
+    assert len(lines) == 1 and "belongs to another run (differs in options.n_layers)" in lines[0]
