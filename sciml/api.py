@@ -5,6 +5,11 @@
 a problem and a method meet: the problem's task (``sciml.tasks``) prepares the data, scores the
 surrogate, draws the figures and checks the surrogate's inputs; the method trains. Whether they fit
 is checked in one place, :func:`plan`.
+
+Under torchrun (``sciml solve --nproc N``) every rank runs :func:`solve`: the data-parallel
+methods train on their share of each batch (:mod:`sciml.core.distributed`), rank 0 prepares the
+reference first (the others then read its cache), scores the model and writes every file, and
+every rank returns rank 0's metrics.
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ from typing import Any
 import numpy as np
 import torch
 
+from sciml.core import distributed
 from sciml.core.device import resolve_device
 from sciml.core.errors import SciMLError, SurrogateFormatError, brief
 from sciml.core.io import atomic_path, directory_lock, ensure_directory, write_json
@@ -108,15 +114,42 @@ def solve(
     also writes ``model.h5``, ``metrics.json`` and ``solution.png`` there (and checkpoints, for
     ``resume``).
     """
+    run = check_solve(problem, method, budget, seed, overrides, ranks=distributed.world_size())
+    torch_device = distributed.init(resolve_device(device))
+    if out is None:
+        return _solve(run, problem, budget, seed, torch_device, None, resume, progress)
+    lock = contextlib.ExitStack()
+
+    def take(directory: str | Path) -> Path:  # rank 0's; its failure is every rank's error
+        lock.enter_context(directory_lock(ensure_directory(directory)))
+        return Path(directory)
+
+    out_dir = distributed.from_main(lambda: take(out))
+    with lock:
+        return _solve(run, problem, budget, seed, torch_device, out_dir, resume, progress)
+
+
+def check_solve(
+    problem: str,
+    method: str,
+    budget: str = "default",
+    seed: int = 0,
+    overrides: dict[str, Any] | None = None,
+    ranks: int = 1,
+) -> Plan:
+    """The checks of :func:`solve` that need no training (budget, seed, :func:`plan`, and
+    whether the method trains data-parallel when ``ranks`` > 1), each failure one line."""
     if budget not in BUDGETS:
         raise SciMLError(f"unknown budget {budget!r}; choices: {', '.join(BUDGETS)}")
     check_seed(seed)
     run = plan(problem, method, overrides)
-    if out is None:
-        return _solve(run, problem, budget, seed, device, None, resume, progress)
-    out_dir = ensure_directory(out)
-    with directory_lock(out_dir):
-        return _solve(run, problem, budget, seed, device, out_dir, resume, progress)
+    if ranks > 1 and not run.method.data_parallel:
+        parallel = ", ".join(n for n in METHODS.names() if METHODS.get(n).data_parallel)
+        raise SciMLError(
+            f"method {run.method.name} does not train data-parallel; run it in one process "
+            f"(without torchrun or --nproc); data-parallel methods: {parallel}"
+        )
+    return run
 
 
 def _solve(
@@ -124,14 +157,13 @@ def _solve(
     problem: str,
     budget: str,
     seed: int,
-    device: str,
+    torch_device: torch.device,
     out_dir: Path | None,
     resume: bool,
     progress: bool,
 ) -> tuple[Surrogate, dict[str, Any]]:
     sizes = run.spec.budget_parameters(run.task, budget)  # e.g. smaller data at smoke
     the_problem = load_problem(problem, run.task, {**sizes, **run.problem_values}, seed)
-    torch_device = resolve_device(device)
     torch.manual_seed(seed)
     np.random.seed(seed % 2**32)
     runner = run.method(
@@ -140,7 +172,8 @@ def _solve(
     task = TASKS.get(run.task)
 
     reference_started = time.perf_counter()
-    task.prepare(the_problem)  # solve (or load) it before the training clock starts
+    # solve (or load) it before the training clock starts; rank 0 first, who fills the cache
+    distributed.main_first(lambda: task.prepare(the_problem))
     reference_seconds = time.perf_counter() - reference_started
     check_network_memory(runner)
 
@@ -154,50 +187,58 @@ def _solve(
         evaluate=Evaluator(task.metric, score),
     )
     surrogate = _surrogate(runner, the_problem, task)
-    try:
-        scores = task.evaluate(surrogate, the_problem)
-    except Exception as error:
-        if out_dir is None:
-            raise
-        # a finished training is never lost to a failure in scoring it (e.g. its reference data)
-        surrogate.metrics = {"scoring_error": str(error)[:300], "steps": result.steps}
-        surrogate.save(out_dir / "model.h5")
-        if not isinstance(error, SciMLError):
-            raise
-        raise SciMLError(
-            f"{error}; the trained model is saved in {out_dir / 'model.h5'}: score it with "
-            "`sciml eval` once this is fixed"
-        ) from None
-    metrics: dict[str, Any] = {
-        "problem": the_problem.name,
-        "method": run.method.name,
-        "task": run.task,
-        **scores,
-        "train_seconds": result.seconds,
-        "steps": result.steps,
-        "n_params": surrogate.n_params,
-        "device": str(torch_device),
-        "threads": torch.get_num_threads(),
-        "seed": seed,
-        "budget": budget,
-        "sciml_version": __version__,
-        "parameters": the_problem.params,
-        "options": runner.options,
-        "reference_seconds": reference_seconds,
-        **runner.extra_metrics(),
-    }
-    if result.diverged:
-        metrics["diverged"] = result.diverged
-    headline = metrics.get(task.metric)
-    if not isinstance(headline, (int, float)) or not math.isfinite(headline):
-        metrics["diverged"] = metrics.get("diverged") or f"{task.metric} is not finite"
-    metrics["history"] = result.history
-    surrogate.metrics = metrics
-    if out_dir is not None:
-        surrogate.save(out_dir / "model.h5")
-        write_json(out_dir / "metrics.json", metrics)
-        task.plot_solution(surrogate, the_problem, out_dir / "solution.png")
-    return surrogate, metrics
+
+    def finish() -> dict[str, Any]:
+        """Score the surrogate; with ``out_dir``, write model.h5, metrics.json, the figure."""
+        try:
+            scores = task.evaluate(surrogate, the_problem)
+        except Exception as error:
+            if out_dir is None:
+                raise
+            # a finished training is never lost to a failure in scoring it (e.g. its reference data)
+            surrogate.metrics = {"scoring_error": str(error)[:300], "steps": result.steps}
+            surrogate.save(out_dir / "model.h5")
+            if not isinstance(error, SciMLError):
+                raise
+            raise SciMLError(
+                f"{error}; the trained model is saved in {out_dir / 'model.h5'}: score it with "
+                "`sciml eval` once this is fixed"
+            ) from None
+        metrics: dict[str, Any] = {
+            "problem": the_problem.name,
+            "method": run.method.name,
+            "task": run.task,
+            **scores,
+            "train_seconds": result.seconds,
+            "steps": result.steps,
+            "n_params": surrogate.n_params,
+            "device": str(torch_device),
+            "threads": torch.get_num_threads(),
+            **({"ranks": distributed.world_size()} if distributed.active() else {}),
+            "seed": seed,
+            "budget": budget,
+            "sciml_version": __version__,
+            "parameters": the_problem.params,
+            "options": runner.options,
+            "reference_seconds": reference_seconds,
+            **runner.extra_metrics(),
+        }
+        if result.diverged:
+            metrics["diverged"] = result.diverged
+        headline = metrics.get(task.metric)
+        if not isinstance(headline, (int, float)) or not math.isfinite(headline):
+            metrics["diverged"] = metrics.get("diverged") or f"{task.metric} is not finite"
+        metrics["history"] = result.history
+        surrogate.metrics = metrics
+        if out_dir is not None:
+            surrogate.save(out_dir / "model.h5")
+            write_json(out_dir / "metrics.json", metrics)
+            task.plot_solution(surrogate, the_problem, out_dir / "solution.png")
+        return metrics
+
+    # rank 0 scores and writes; every rank returns its metrics
+    surrogate.metrics = distributed.from_main(finish)
+    return surrogate, surrogate.metrics
 
 
 def check_network_memory(runner: Method) -> None:
@@ -410,7 +451,7 @@ def compare(
     if len(set(tasks.values())) > 1:
         kinds = ", ".join(f"{name} ({task})" for name, task in tasks.items())
         raise SciMLError(f"cannot compare methods of different tasks: {kinds}; compare per task")
-    out_dir = ensure_directory(out)
+    out_dir = ensure_directory(out) if distributed.is_main() else Path(out)
     runs = []
     for name in methods:
         surrogate, metrics = solve(
@@ -424,11 +465,12 @@ def compare(
             progress=progress,
         )
         runs.append((surrogate, metrics))
-    the_problem = problem_of(runs[0][0])
-    task = TASKS.get(the_problem.task)
-    task.plot_comparison(runs, the_problem, out_dir / "comparison.png")
-    write_json(out_dir / "metrics.json", [m for _, m in runs])
-    write_comparison_table(out_dir / "comparison.md", the_problem, [m for _, m in runs])
+    if distributed.is_main():  # under torchrun, each solve above was data-parallel
+        the_problem = problem_of(runs[0][0])
+        task = TASKS.get(the_problem.task)
+        task.plot_comparison(runs, the_problem, out_dir / "comparison.png")
+        write_json(out_dir / "metrics.json", [m for _, m in runs])
+        write_comparison_table(out_dir / "comparison.md", the_problem, [m for _, m in runs])
     return [m for _, m in runs]
 
 

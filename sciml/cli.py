@@ -6,6 +6,7 @@ Bad input ends with one line on stderr and exit status 2, never a traceback.
 from __future__ import annotations
 
 import math
+import os
 import sys
 import warnings
 from pathlib import Path
@@ -54,6 +55,27 @@ Threads = Annotated[
         "than cores avoid spin-waiting. Recorded in metrics.json.",
     ),
 ]
+
+
+Nproc = Annotated[
+    int | None,
+    typer.Option(
+        min=1,
+        max=1024,
+        help="Train data-parallel in this many processes on this machine (torchrun --standalone "
+        "--nproc_per_node N; one per GPU on CUDA): operator and PINN methods. See "
+        "docs/scaling.md.",
+    ),
+]
+
+
+def _one_process(command: str) -> None:
+    """Commands other than ``solve`` write their files from every process: not under torchrun."""
+    if os.environ.get("WORLD_SIZE", "1") not in ("", "0", "1"):
+        raise SciMLError(
+            f"sciml {command} runs in one process; under torchrun use `sciml solve` (for a "
+            "comparison, one data-parallel solve per method)"
+        )
 
 
 def _set_threads(threads: int | None) -> None:
@@ -134,15 +156,26 @@ def solve(
     set_: SetOption = None,
     resume: Annotated[bool, typer.Option(help="Continue from the checkpoints in --out.")] = False,
     threads: Threads = None,
+    nproc: Nproc = None,
     quiet: Quiet = False,
 ) -> None:
     """Train METHOD on PROBLEM; write model.h5, metrics.json and solution.png."""
     import sciml
+    from sciml.core import distributed
     from sciml.problems.spec import load_spec
 
     _set_threads(threads)
     overrides = parse_sets(set_)
     out = out or Path("runs") / f"{load_spec(problem).name}-{method}"
+    if nproc is not None and nproc > 1:
+        _check_nproc(nproc, problem, method, budget, seed, device, overrides)
+        argv = ["solve", problem, "--method", method, "--budget", budget, "--seed", str(seed)]
+        argv += ["--device", device, "--out", str(out)]
+        argv += [a for item in set_ or [] for a in ("--set", item)]
+        argv += ["--resume"] * resume + ["--quiet"] * quiet
+        argv += ["--threads", str(threads)] if threads else []
+        # the ranks (or the launcher, for a killed rank) have said what happened: exit quietly
+        sys.exit(distributed.launch(nproc, argv))
     _, metrics = sciml.solve(
         problem,
         method,
@@ -154,12 +187,41 @@ def solve(
         resume=resume,
         progress=not quiet,
     )
-    print(_summary(metrics) + f"  -> {out}")
-    for line in metrics.get("formula", []):  # a method that reads as a formula (kan)
-        print(f"  {line}")
+    if distributed.is_main():
+        print(_summary(metrics) + f"  -> {out}")
+        for line in metrics.get("formula", []):  # a method that reads as a formula (kan)
+            print(f"  {line}")
+        if "diverged" in metrics:
+            print(f"warning: {metrics['diverged']}", file=sys.stderr)
     if "diverged" in metrics:
-        print(f"warning: {metrics['diverged']}", file=sys.stderr)
         raise typer.Exit(1)
+
+
+def _check_nproc(
+    nproc: int,
+    problem: str,
+    method: str,
+    budget: str,
+    seed: int,
+    device: str,
+    overrides: dict[str, str],
+) -> None:
+    """Everything about ``solve --nproc`` that can be refused before any process starts."""
+    from sciml.api import check_solve
+    from sciml.core import distributed
+    from sciml.core.device import resolve_device
+
+    if distributed.launched():
+        raise SciMLError("--nproc starts torchrun itself; under torchrun leave it out")
+    check_solve(problem, method, budget, seed, overrides, ranks=nproc)
+    if resolve_device(device).type == "cuda":
+        import torch
+
+        if nproc > torch.cuda.device_count():
+            raise SciMLError(
+                f"--nproc {nproc} needs one CUDA device per process; this machine has "
+                f"{torch.cuda.device_count()}"
+            )
 
 
 @app.command("eval")
@@ -199,6 +261,7 @@ def compare(
     import sciml
     from sciml.problems.spec import load_spec
 
+    _one_process("compare")
     _set_threads(threads)
     names = [m.strip() for m in methods.split(",") if m.strip()]
     if not names:
@@ -234,6 +297,7 @@ def data(
     set_: SetOption = None,
 ) -> None:
     """Solve the reference and write it to HDF5 (layout in docs/formats.md)."""
+    _one_process("data")
     from sciml.api import write_dataset
 
     path = write_dataset(problem, task, parse_sets(set_), seed, out)
@@ -267,24 +331,61 @@ def _one_line_warning(
 
 
 def main() -> None:
-    """The console entry point: every SciMLError is one line on stderr and exit status 2."""
+    """The console entry point: every SciMLError is one line on stderr and exit status 2.
+
+    Under torchrun only rank 0 reports what every rank would (bad input, Ctrl-C); a rank that
+    loses contact with another reports it in one line (exit status 1), unless ``--nproc``
+    launched it: then the launcher names the rank that failed."""
     warnings.formatwarning = _one_line_warning
     try:
         code = app(standalone_mode=False, prog_name="sciml")
     except SciMLError as error:
-        print(f"error: {_one_line(str(error))}", file=sys.stderr)
-        sys.exit(2)
+        _report_error(error)
     except _USAGE_ERRORS as error:
         command = error.ctx.command_path if error.ctx else "sciml"
-        print(f"error: {error.format_message()} (see {command} --help)", file=sys.stderr)
-        sys.exit(2)
+        if _speaks():
+            print(f"error: {error.format_message()} (see {command} --help)", file=sys.stderr)
+        _leave(2)
     except (KeyboardInterrupt, click.exceptions.Abort, typer.Abort):
         code = 130
-    if code == 130:  # Ctrl-C: typer turns KeyboardInterrupt into this exit code
+    if code == 130 and _speaks():  # Ctrl-C: typer turns KeyboardInterrupt into this exit code
         print(
             "interrupted; rerun with --resume to continue from the last checkpoint", file=sys.stderr
         )
-    sys.exit(code if isinstance(code, int) else 0)
+    _leave(code if isinstance(code, int) else 0)
+
+
+def _report_error(error: SciMLError) -> None:
+    """One line on stderr (see :func:`main` for who speaks under torchrun), then exit."""
+    from sciml.core import distributed
+
+    if isinstance(error, distributed.PeerLost):
+        if not os.environ.get(distributed.LAUNCHER_ENV):
+            print(
+                f"error: {_one_line(str(error))}; rerun with --resume to continue from the last "
+                "checkpoint",
+                file=sys.stderr,
+            )
+        _leave(1)
+    own = isinstance(error, distributed.RankError) or distributed.joined()
+    if isinstance(error, distributed.RankZeroError):
+        pass  # rank 0 reports it
+    elif own and distributed.rank() > 0:  # this rank's own failure
+        print(f"error: rank {distributed.rank()}: {_one_line(str(error))}", file=sys.stderr)
+    elif _speaks():
+        print(f"error: {_one_line(str(error))}", file=sys.stderr)
+    _leave(2)
+
+
+def _speaks() -> bool:
+    """Rank 0 (or the only process) reports what every rank would."""
+    return os.environ.get("RANK", "0") == "0"
+
+
+def _leave(code: int) -> None:
+    if "sciml.core.distributed" in sys.modules:  # leave torchrun's process group, if joined
+        sys.modules["sciml.core.distributed"].shutdown()
+    sys.exit(code)
 
 
 @app.command()
@@ -317,6 +418,7 @@ def sweep(
     """Run several methods at several values of one problem parameter; write figure and table."""
     from sciml.problems.spec import load_spec
 
+    _one_process("sweep")
     _set_threads(threads)
     from sciml.sweep import parse_param
     from sciml.sweep import sweep as run_sweep
@@ -374,6 +476,7 @@ def bench(
 ) -> None:
     """Regenerate the measured tables of docs/results.md from the manifest of runs; flag a change
     of more than 20% in error (or in time, with --timing). Exit status 1 when anything moved."""
+    _one_process("bench")
     from sciml.bench import run_bench
     from sciml.bench.runner import MANIFEST
 

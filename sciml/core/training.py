@@ -8,12 +8,18 @@ A method supplies an :class:`Objective` (the loss and any schedule it anneals) a
   (evaluation time excluded), which gives error-vs-time curves;
 * NaN/inf in the loss or the weights stops training, restores the last finite state and reports;
 * a checkpoint (model, optimizer, objective and RNG states) every ``checkpoint_every`` steps,
-  at the end and on Ctrl-C, written atomically; ``run(resume=True)`` continues from it.
+  at the end and on Ctrl-C, written atomically; ``run(resume=True)`` continues from it;
+* under torchrun (:mod:`sciml.core.distributed`) the loss runs inside
+  :class:`~torch.nn.parallel.DistributedDataParallel` (gradients averaged over ranks), the logged
+  numbers are averaged over ranks, L-BFGS closures return the averaged loss (so every rank's
+  line search takes the same steps), and rank 0 alone shows progress, evaluates and writes
+  checkpoints; a resumed run reads the checkpoint on rank 0 and hands it to every rank.
 """
 
 from __future__ import annotations
 
 import copy
+import inspect
 import json
 import math
 import time
@@ -26,6 +32,7 @@ from typing import Any, Protocol
 import torch
 from torch import nn
 
+from sciml.core import distributed
 from sciml.core.errors import SciMLError, brief
 from sciml.core.io import atomic_path
 from sciml.core.progress import ProgressBar
@@ -133,13 +140,14 @@ class Trainer:
         self.progress = progress
         self.description = description
         self.identity = json.loads(json.dumps(identity or {}))  # plain JSON, as it is stored
+        self._parallel: nn.Module | None = None  # the loss under DDP, while run() trains
 
     # -- state ----------------------------------------------------------------------------
     def _snapshot(self) -> dict[str, torch.Tensor]:
         return {k: v.detach().clone() for k, v in self.model.state_dict().items()}
 
     def _save_checkpoint(self, phase_index: int, call: int, optimizer, result: TrainResult) -> None:
-        if self.checkpoint_path is None:
+        if self.checkpoint_path is None or not distributed.is_main():
             return
         state = {
             "model": self.model.state_dict(),
@@ -158,7 +166,25 @@ class Trainer:
         """The checkpoint's state, restored into the model, objective and RNG, or None when there
         is none. Anything that is not this run's checkpoint is refused in one line: another run's
         (naming the fields that differ), a damaged or foreign file, a pickle payload (only tensors
-        and plain containers are ever unpickled: ``weights_only``)."""
+        and plain containers are ever unpickled: ``weights_only``). Under torchrun rank 0 reads
+        and checks the file, and every rank restores what it read."""
+        state = distributed.from_main(self._read_checkpoint)
+        if state is None:
+            return None
+        where = f"cannot resume from {self.checkpoint_path}"
+        try:
+            state["result"] = TrainResult(**state["result"])
+            if not 0 <= int(state["phase_index"]) <= len(self.phases) or int(state["call"]) < 0:
+                raise ValueError("its phase or step is out of range")
+            self.model.load_state_dict(state["model"])
+            self.objective.load_state_dict(state["objective"])
+            torch.set_rng_state(state["torch_rng"])
+        except Exception as error:  # noqa: BLE001 - a damaged checkpoint of this run
+            raise SciMLError(f"{where}: it is damaged ({_first_line(error)})") from None
+        return state
+
+    def _read_checkpoint(self) -> dict[str, Any] | None:
+        """The checkpoint file's state after the checks of :meth:`_load_checkpoint`, or None."""
         if self.checkpoint_path is None or not self.checkpoint_path.exists():
             return None
         where = f"cannot resume from {self.checkpoint_path}"
@@ -196,15 +222,6 @@ class Trainer:
                 f"{where}: it belongs to another run (differs in {shown}); use another --out or "
                 "run without --resume"
             )
-        try:
-            state["result"] = TrainResult(**state["result"])
-            if not 0 <= int(state["phase_index"]) <= len(self.phases) or int(state["call"]) < 0:
-                raise ValueError("its phase or step is out of range")
-            self.model.load_state_dict(state["model"])
-            self.objective.load_state_dict(state["objective"])
-            torch.set_rng_state(state["torch_rng"])
-        except Exception as error:  # noqa: BLE001 - a damaged checkpoint of this run
-            raise SciMLError(f"{where}: it is damaged ({_first_line(error)})") from None
         return state
 
     # -- loop -----------------------------------------------------------------------------
@@ -221,9 +238,12 @@ class Trainer:
         done = sum(p.steps for p in self.phases[:start_phase]) + _steps_of(
             self.phases[start_phase] if start_phase < len(self.phases) else None, start_call
         )
-        bar = ProgressBar(self.description, total, done, enabled=self.progress)
+        bar = ProgressBar(
+            self.description, total, done, enabled=self.progress and distributed.is_main()
+        )
         headline = ""
         good = self._snapshot()
+        self._parallel = data_parallel(self.model, self.objective)
         with bar:
             for phase_index in range(start_phase, len(self.phases)):
                 phase = self.phases[phase_index]
@@ -256,6 +276,11 @@ class Trainer:
                         torch.set_rng_state(rng_before)
                         self._save_checkpoint(phase_index, call, optimizer, result)
                         raise
+                    except Exception as error:
+                        if distributed.active() and distributed.is_peer_failure(error):
+                            # the last checkpoint stays as it was: this step is incomplete
+                            raise distributed.lost(error) from None
+                        raise
                     result.seconds += time.perf_counter() - tick
                     before = result.steps
                     result.steps += _steps_of(phase, call + 1) - _steps_of(phase, call)
@@ -272,7 +297,7 @@ class Trainer:
                     end_phase = self.objective.after_step(phase, info)
                     last = end_phase or call == phase.n_calls - 1
                     crossed = before // self.eval_every != result.steps // self.eval_every
-                    if self.evaluate and (crossed or last):
+                    if self.evaluate and (crossed or last) and distributed.is_main():
                         entry = {"step": result.steps, "seconds": result.seconds, **info}
                         entry.update(self.evaluate.score())
                         result.history.append(entry)
@@ -299,23 +324,68 @@ class Trainer:
 
             def closure() -> torch.Tensor:
                 optimizer.zero_grad(set_to_none=True)
-                loss, logs = self.objective.loss(phase)
+                loss, logs = self._training_loss(phase)
                 loss.backward()
                 info.update(logs, loss=float(loss.detach()))
+                if distributed.active():  # every rank's line search sees the global loss
+                    return distributed.all_sum(loss.detach()) / distributed.world_size()
                 return loss
 
             optimizer.step(closure)
             loss, logs = self.objective.loss(phase)  # the loss at the accepted point
             info.update(logs, loss=float(loss.detach()))
-            return info
+            return distributed.average(info)
         for group in optimizer.param_groups:
             group["lr"] = phase.lr_at(call)
         optimizer.zero_grad(set_to_none=True)
-        loss, logs = self.objective.loss(phase)
+        loss, logs = self._training_loss(phase)
         loss.backward()
         optimizer.step()
         info.update(logs, loss=float(loss.detach()))
-        return info
+        return distributed.average(info)
+
+    def _training_loss(self, phase: Phase) -> tuple[torch.Tensor, dict[str, float]]:
+        """The objective's loss for a backward pass: through DDP under torchrun."""
+        if self._parallel is None:
+            return self.objective.loss(phase)
+        self._parallel.module.phase = phase
+        return self._parallel()
+
+
+class _ObjectiveLoss(nn.Module):
+    """The objective's loss as a module's forward, so that DDP sees every use of the model in it
+    (several forward passes, derivatives by ``autograd.grad``, calls of sub-networks)."""
+
+    def __init__(self, model: nn.Module, objective: Objective) -> None:
+        super().__init__()
+        self.model = model
+        self.objective = objective
+        self.phase: Phase | None = None
+
+    def forward(self) -> tuple[torch.Tensor, dict[str, float]]:
+        return self.objective.loss(self.phase)
+
+
+def data_parallel(model: nn.Module, objective: Objective) -> nn.Module | None:
+    """The objective's loss wrapped in DistributedDataParallel under torchrun, else None.
+    Wrapping copies rank 0's weights to every rank; buffers are not synchronised at each forward
+    (none of our networks changes a buffer while training)."""
+    if not distributed.active() or not any(p.requires_grad for p in model.parameters()):
+        return None
+    from torch.nn.parallel import DistributedDataParallel
+
+    device = next(model.parameters()).device
+    options: dict[str, Any] = {"device_ids": [device.index] if device.type == "cuda" else None}
+    if "forward_sync_buffers" in inspect.signature(DistributedDataParallel).parameters:
+        options["forward_sync_buffers"] = False
+    else:  # older torch
+        options["broadcast_buffers"] = False
+    try:
+        return DistributedDataParallel(_ObjectiveLoss(model, objective), **options)
+    except Exception as error:
+        if distributed.is_peer_failure(error):
+            raise distributed.lost(error) from None
+        raise
 
 
 def identity_differences(stored: dict[str, Any], current: dict[str, Any]) -> list[str]:

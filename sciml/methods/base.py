@@ -37,6 +37,9 @@ class Method:
     paper: ClassVar[str] = ""
     defaults: ClassVar[dict[str, Any]] = {}
     budgets: ClassVar[dict[str, dict[str, Any]]] = {}
+    # trains under torchrun: its objective shards every global batch with
+    # sciml.core.distributed (docs/scaling.md); the others refuse several processes
+    data_parallel: ClassVar[bool] = False
 
     def __init__(
         self,

@@ -38,6 +38,7 @@ class ANIE(Method):
     name = "anie"
     tasks = ("operator",)
     needs = frozenset()  # initial_value_data or operator_data
+    data_parallel = True  # both kinds shard minibatches (IntegralObjective)
     paper = "Zappala et al., Neural integral equations (ANIE), Nature Machine Intelligence 2024"
     defaults: dict[str, Any] = {
         **INTEGRAL_DEFAULTS,

@@ -23,6 +23,7 @@ from typing import Any, ClassVar
 import numpy as np
 import torch
 
+from sciml.core import distributed
 from sciml.core.errors import SciMLError
 from sciml.core.options import Option
 from sciml.core.quadrature import KINDS
@@ -34,7 +35,7 @@ from sciml.methods.operators.base import (
     OperatorObjective,
     epoch_metrics,
     fit_epochs,
-    relative_l2_loss,
+    relative_l2_errors,
 )
 
 INTEGRAL_DEFAULTS: dict[str, Any] = {
@@ -56,11 +57,12 @@ class IntegralObjective(OperatorObjective):
     """Relative L2 of the solved trajectories plus the weighted last fixed-point residual."""
 
     def loss(self, phase: Any) -> tuple[torch.Tensor, dict[str, float]]:
-        index = self.next_batch()
+        index, scale = distributed.shard_index(self.next_batch())  # this rank's share
         prediction, residuals = self.method.solve(self.method.network, self.inputs[index])
-        last = residuals[:, -1].mean()
+        last = distributed.mean_of_shard(residuals[:, -1], scale)
         weight = float(self.method.options["residual_weight"])
-        error = relative_l2_loss(prediction, self.targets[index])
+        errors = relative_l2_errors(prediction, self.targets[index])
+        error = distributed.mean_of_shard(errors, scale)
         return error + weight * last, {"residual": float(last.detach())}
 
 
@@ -70,6 +72,7 @@ class IntegralEquationMethod(Method):
     tasks = ("operator",)
     needs = frozenset({"initial_value_data"})
     defaults: ClassVar[dict[str, Any]] = dict(INTEGRAL_DEFAULTS)
+    data_parallel = True
 
     def __init__(self, problem: Any, **kwargs: Any) -> None:
         super().__init__(problem, **kwargs)

@@ -9,6 +9,10 @@ the rest, the same way for all of them:
   ``(B, C, *grid)``; minibatches are index tensors from a permutation drawn each epoch by a seeded
   ``torch.Generator`` (no per-sample Python work, no DataLoader);
 * the loss is the mean relative L2 error per sample, ``||G(u) - y|| / ||y||`` (FNO's ``LpLoss``);
+* under torchrun every rank draws the same permutation (the run's seed) and takes its share of
+  each global minibatch of ``batch_size`` pairs (:func:`sciml.core.distributed.shard_index`, the
+  equivalent of a ``DistributedSampler`` without padding); DDP averages the gradients, so the
+  model is the single-process one trained on the same global batches;
 * Adam with a cosine (or step, or constant) learning-rate schedule, one
   :class:`~sciml.core.training.Trainer` step per minibatch; the NaN guard, progress bar, evaluation
   history and checkpoints come from it;
@@ -33,6 +37,7 @@ from typing import Any, ClassVar
 import numpy as np
 import torch
 
+from sciml.core import distributed
 from sciml.core.errors import SciMLError
 from sciml.core.options import Option
 from sciml.core.training import Evaluator, Phase, TrainResult
@@ -150,9 +155,10 @@ class OperatorObjective:
         return index.to(self.inputs.device)
 
     def loss(self, phase: Phase) -> tuple[torch.Tensor, dict[str, float]]:
-        index = self.next_batch()
+        index, scale = distributed.shard_index(self.next_batch())
         prediction = self.method.apply(self.method.network, self.inputs[index])
-        return relative_l2_loss(prediction, self.targets[index]), {}
+        errors = relative_l2_errors(prediction, self.targets[index])
+        return distributed.mean_of_shard(errors, scale), {}
 
     def after_step(self, phase: Phase, info: dict[str, float]) -> bool:
         return False
@@ -172,8 +178,13 @@ class OperatorObjective:
 
 def relative_l2_loss(prediction: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
     """Mean over the batch of ||prediction - target||_2 / ||target||_2 per sample."""
+    return relative_l2_errors(prediction, target).mean()
+
+
+def relative_l2_errors(prediction: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+    """||prediction - target||_2 / ||target||_2 of each sample, (B,)."""
     difference = (prediction - target).flatten(1).norm(dim=1)
-    return (difference / target.flatten(1).norm(dim=1).clamp_min(1e-12)).mean()
+    return difference / target.flatten(1).norm(dim=1).clamp_min(1e-12)
 
 
 class OperatorMethod(Method):
@@ -184,6 +195,7 @@ class OperatorMethod(Method):
     defaults: ClassVar[dict[str, Any]] = dict(OPERATOR_DEFAULTS)
     resolution_independent: ClassVar[bool] = True
     objective_class: ClassVar[type] = OperatorObjective
+    data_parallel = True
 
     def __init__(self, problem: Equation, **kwargs: Any) -> None:
         super().__init__(problem, **kwargs)

@@ -56,6 +56,7 @@ from typing import Any
 import numpy as np
 import torch
 
+from sciml.core import distributed
 from sciml.core.derivatives import Fields
 from sciml.core.options import Option
 from sciml.core.training import Phase, TrainResult
@@ -76,6 +77,7 @@ class LPINN(Method):
     tasks = ("field",)
     needs = frozenset({"lagrangian", "time_dependent"})
     paper = "Mojgani, Balajewicz & Hassanzadeh, CMAME 404 (2023)"
+    data_parallel = True  # collocation points sharded over torchrun's ranks
     defaults: dict[str, Any] = {
         "width": Option(50, min=1, max=4096),
         "depth_u": Option(5, min=1, max=64),
@@ -248,12 +250,22 @@ class LagrangianObjective:
         curvature = curves.d("xL", "X", "X")
         return (f.d("u", "X", "X") - f.d("u", "X") * curvature / jacobian) / jacobian**2
 
-    def norm(self, error: torch.Tensor) -> torch.Tensor:
-        mean_square = error.square().mean()
-        return mean_square.sqrt() if self.options["loss_norm"] == "rms" else mean_square
+    def norm(self, error: torch.Tensor, n_total: int | None = None) -> torch.Tensor:
+        """Mean square (or its root) of ``error``; with ``n_total``, ``error`` is this rank's
+        share of ``n_total`` values spread over torchrun's ranks (see sciml.core.distributed)."""
+        if n_total is None or not distributed.active():
+            mean_square = error.square().mean()
+            return mean_square.sqrt() if self.options["loss_norm"] == "rms" else mean_square
+        share = distributed.sharded_mean(error.square(), n_total)
+        if self.options["loss_norm"] != "rms":
+            return share
+        # value sqrt(M) on every rank, gradient d sqrt(M) = dM / (2 sqrt(M)) in DDP's average
+        root = (distributed.all_sum(share) / distributed.world_size()).sqrt()
+        return root + (share - share.detach()) / (2 * root.clamp_min(1e-30))
 
     def loss(self, phase: Phase) -> tuple[torch.Tensor, dict[str, float]]:
-        points = self.points_for(phase)
+        every = self.points_for(phase)
+        points = distributed.shard(every)  # this rank's share (all of them alone)
         # One Fields per branch: a derivative of one branch never back-propagates through the other.
         curves = Fields(self.net.characteristic_curves, points, ("X", "t"), ("xL",))
         f = Fields(self.net.state, points, ("X", "t"), ("u",))
@@ -265,8 +277,8 @@ class LagrangianObjective:
         x_error = (initial[:, 0] - self.initial_points[:, 0]) / self.displacement_scale
         u_error = (initial[:, 1] - self.initial_state) / self.state_scale
         terms = {
-            "loss_characteristics": self.norm(characteristics),
-            "loss_state": self.norm(state / self.state_scale),
+            "loss_characteristics": self.norm(characteristics, len(every)),
+            "loss_state": self.norm(state / self.state_scale, len(every)),
             "loss_ic": self.norm(x_error) + self.norm(u_error),
         }
         o = self.options
@@ -275,7 +287,7 @@ class LagrangianObjective:
             + float(o["u_weight"]) * terms["loss_state"]
             + float(o["ic_weight"]) * terms["loss_ic"]
         )
-        self.last_terms = {k: float(v.detach()) for k, v in terms.items()}
+        self.last_terms = distributed.average({k: float(v.detach()) for k, v in terms.items()})
         return total, dict(self.last_terms)
 
     def after_step(self, phase: Phase, info: dict[str, float]) -> bool:

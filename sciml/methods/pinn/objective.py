@@ -8,6 +8,11 @@ residual term becomes mean_i w_i L_i over time chunks (:mod:`sciml.methods.pinn.
 A steady problem has no initial term, and its boundary term is the Dirichlet misfit
 mean_b |u(x_b) - g(x_b)|^2 on points of the boundary (``problem.boundary_data``), drawn like
 the collocation points: anew every Adam step when resampling, once per L-BFGS round.
+
+Under torchrun every rank draws the same global collocation set (the run's seed) and evaluates
+the residual on its share (rows rank, rank + world, ...; :mod:`sciml.core.distributed`); the
+causal chunk losses are summed over ranks before the weights are taken. The initial and boundary
+terms are small and computed whole on every rank.
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ from typing import Any
 import torch
 from torch import nn
 
+from sciml.core import distributed
 from sciml.core.derivatives import Fields
 from sciml.core.errors import SciMLError
 from sciml.core.training import Phase
@@ -91,7 +97,10 @@ class PINNObjective:
         key = f"{phase.optimizer}:{phase.name}"
         if self._fixed is None or self._fixed_key != key:  # each L-BFGS round draws anew
             lbfgs = phase.optimizer == "lbfgs"
-            self._fixed = self.adaptive_points() if lbfgs else self.collocation()
+            # rank 0's set: an adaptive draw on a GPU could differ in the last bits between ranks
+            self._fixed = distributed.broadcast(
+                self.adaptive_points() if lbfgs else self.collocation()
+            )
             self._fixed_key = key
         return self._fixed
 
@@ -130,6 +139,23 @@ class PINNObjective:
 
     def chunk_losses(self, points: torch.Tensor, squared: torch.Tensor) -> torch.Tensor:
         """Mean squared residual in each of ``n_chunks`` equal time intervals of the window."""
+        sums, counts = self._chunk_sums(points, squared)
+        return sums / counts.clamp(min=1)
+
+    def chunk_shares(
+        self, points: torch.Tensor, squared: torch.Tensor
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """Under torchrun: this rank's share of each chunk loss (its sum over all ranks' count)
+        and the chunk losses over all ranks (detached), from one all-reduce."""
+        sums, counts = self._chunk_sums(points, squared)
+        totals = distributed.all_sum(torch.cat([sums.detach(), counts.to(sums.dtype)]))
+        total_sums, total_counts = totals.split(len(sums))
+        total_counts = total_counts.clamp(min=1)
+        return sums / total_counts, total_sums / total_counts
+
+    def _chunk_sums(
+        self, points: torch.Tensor, squared: torch.Tensor
+    ) -> tuple[torch.Tensor, torch.Tensor]:
         chunks = int(self.options["n_chunks"])
         t0, t1 = self.window
         t = points[:, self.problem.inputs.index(self.problem.time_input)].detach()
@@ -137,8 +163,7 @@ class PINNObjective:
         sums = torch.zeros(chunks, dtype=squared.dtype, device=squared.device).index_add(
             0, index, squared
         )
-        counts = torch.bincount(index, minlength=chunks).clamp(min=1)
-        return sums / counts
+        return sums, torch.bincount(index, minlength=chunks)
 
     # -- loss -----------------------------------------------------------------------------
     def residual_terms(self, points: torch.Tensor) -> torch.Tensor:
@@ -171,22 +196,28 @@ class PINNObjective:
         return (residual / self.scale).square().sum(dim=-1).mean()
 
     def loss(self, phase: Phase) -> tuple[torch.Tensor, dict[str, float]]:
-        points = self.points_for(phase)
+        every = self.points_for(phase)
+        points = distributed.shard(every)  # this rank's share (all of them alone)
         squared = self.residual_terms(points)
         ic = self.initial_loss()
         ic_weight = float(self.options["ic_weight"])
         logs: dict[str, float] = {} if ic is None else {"loss_ic": float(ic.detach())}
         if self.causal is not None:
-            chunk_losses = self.chunk_losses(points, squared)
+            if distributed.active():
+                share, chunk_losses = self.chunk_shares(points, squared)
+            else:
+                share = chunk_losses = self.chunk_losses(points, squared)
             inside = ic_weight * float(ic.detach()) if self.options["ic_in_exponent"] else 0.0
             weights = causal_weights(chunk_losses, self.causal.eps, inside)
             if phase.optimizer == "lbfgs" and not self.options["lbfgs_causal"]:
                 weights = torch.ones_like(weights)  # refinement on the plain residual
-            residual_loss = (weights * chunk_losses).mean()
+            residual_loss = (weights * share).mean()
+            if distributed.active():  # DDP averages: a rank's share counts world times
+                residual_loss = residual_loss * distributed.world_size()
             self.min_weight = float(causal_weights(chunk_losses, self.causal.eps, inside).min())
             logs.update(min_causal_weight=self.min_weight, causal_eps=self.causal.eps)
         else:
-            residual_loss = squared.mean()
+            residual_loss = distributed.sharded_mean(squared, len(every))
         logs["loss_residual"] = float(residual_loss.detach())
         total = residual_loss if ic is None else residual_loss + ic_weight * ic
         bc = self.boundary_loss(phase)

@@ -40,6 +40,7 @@ class PINN(Method):
     needs = frozenset({"residual"})
     paper = "Raissi, Perdikaris & Karniadakis, J. Comput. Phys. 378 (2019)"
     causal = False
+    data_parallel = True  # collocation points sharded over torchrun's ranks (objective.py)
     defaults: dict[str, Any] = {
         "width": Option(48, min=1, max=4096),
         "depth": Option(4, min=1, max=64),
