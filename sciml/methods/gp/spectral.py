@@ -56,6 +56,7 @@ from sciml.problems.base import Equation
 
 SOLVERS = ("collocation", "map")
 MAP_INITS = ("zeros", "collocation")
+MAP_VARIABLES = ("whitened", "values")
 NEWTON_TOLERANCE = 1e-10  # the last Newton step's change of the field, relative
 
 
@@ -121,6 +122,7 @@ class GridSystem:
         axes = [a.detach().cpu().numpy() for a in net.axes]
         self.shape = tuple(len(a) for a in axes)
         mesh = np.stack(np.meshgrid(*axes, indexing="ij"), axis=-1).reshape(-1, len(axes))
+        self.mesh = mesh
         self.source = np.asarray(operator.source(mesh), dtype=np.float64).reshape(self.shape)
         self.fixed: list[np.ndarray] = []
         for k, name in enumerate(problem.inputs):
@@ -267,7 +269,9 @@ class CollocationObjective:
 
 class MAPState(nn.Module):
     """What ``solver=map`` optimises: the field's hyperparameters (its parameters), the grid
-    values U and the log precisions of the boundary (tau) and residual (v) likelihoods."""
+    values (U itself, or z with U = (L_1 (x) ... (x) L_d) z for the Cholesky factors L_k of the
+    K_k: the whitened coordinates) and the log precisions of the boundary (tau) and residual (v)
+    likelihoods."""
 
     def __init__(self, net: SpectralGPField, values: torch.Tensor) -> None:
         super().__init__()
@@ -289,27 +293,48 @@ class MAPObjective:
         boundary_weight: float,
         refresh_every: int,
         steps: int,
+        whitened: bool = False,
     ) -> None:
         self.system, self.state, self.jitter = system, state, jitter
-        self.boundary_weight = boundary_weight
+        self.boundary_weight, self.whitened = boundary_weight, whitened
         self.refresh_every, self.steps, self.count = refresh_every, steps, 0
         self.source = torch.tensor(system.source, dtype=torch.float64)
         self.mask = torch.as_tensor(system.mask)
         self.given = torch.as_tensor(system.given[system.mask], dtype=torch.float64)
         self.gaps = {"boundary_rms": float("nan"), "residual_rms": float("nan")}
-        refresh_alpha(state.net, state.values.detach(), jitter)
+        self.refresh()
 
-    def loss(self, phase: Phase | None = None) -> tuple[torch.Tensor, dict[str, float]]:
-        net, u = self.state.net, self.state.values
-        n, nb = u.numel(), int(self.mask.sum())
-        z, logdet, factors = u, u.new_zeros(()), []
-        for k in range(u.dim()):
+    @staticmethod
+    def cholesky_factors(net: SpectralGPField, d: int, jitter: float) -> list[torch.Tensor]:
+        """The Cholesky factors of K_k + eps I."""
+        out = []
+        for k in range(d):
             gram = net.grid_kernel(k)
             eye = torch.eye(len(gram), dtype=gram.dtype, device=gram.device)
-            factor = torch.linalg.cholesky(gram + self.jitter * eye)
-            factors.append(factor)
-            z = factor_solve(factor, z, k, half=True)
-            logdet = logdet + (n / len(gram)) * 2 * torch.log(torch.diagonal(factor)).sum()
+            out.append(torch.linalg.cholesky(gram + jitter * eye))
+        return out
+
+    def factors(self) -> list[torch.Tensor]:
+        return self.cholesky_factors(self.state.net, self.state.values.dim(), self.jitter)
+
+    def grid_values(self, factors: list[torch.Tensor]) -> torch.Tensor:
+        """U from the optimised variables."""
+        u = self.state.values
+        if self.whitened:
+            for k, factor in enumerate(factors):
+                u = along(factor, u, k)
+        return u
+
+    def loss(self, phase: Phase | None = None) -> tuple[torch.Tensor, dict[str, float]]:
+        net = self.state.net
+        factors = self.factors()
+        u = self.grid_values(factors)
+        n, nb = u.numel(), int(self.mask.sum())
+        z, logdet = self.state.values, u.new_zeros(())
+        for k, factor in enumerate(factors):
+            if not self.whitened:
+                z = factor_solve(factor, z, k, half=True)
+            logdet = logdet + (n / len(factor)) * 2 * torch.log(torch.diagonal(factor)).sum()
         quadratic = (z**2).sum()
         lu = torch.zeros_like(u)
         for k, axis_terms in enumerate(self.system.terms):
@@ -344,7 +369,9 @@ class MAPObjective:
         return False
 
     def refresh(self) -> None:
-        refresh_alpha(self.state.net, self.state.values.detach(), self.jitter)
+        with torch.no_grad():
+            self.values = self.grid_values(self.factors()).detach()
+        refresh_alpha(self.state.net, self.values, self.jitter)
 
     def state_dict(self) -> dict[str, Any]:
         return {"count": self.count}
@@ -393,6 +420,12 @@ class GPSpectral(Method):
         ),
         "map_steps": Option(2000, min=1, max=100_000_000, description="map: Adam steps"),
         "map_init": Option("zeros", choices=MAP_INITS, description="map: the first U"),
+        "map_variables": Option(
+            "whitened", choices=MAP_VARIABLES, description="map: Adam on U or on whitened z"
+        ),
+        "map_decay": Option(
+            0.1, min=1e-6, max=1.0, description="map: the learning rate's factor at the end"
+        ),
         "boundary_weight": Option(
             200.0, min=0.0, max=1e12, description="map: weight of the boundary likelihood"
         ),
@@ -401,7 +434,7 @@ class GPSpectral(Method):
         "checkpoint_every": Option(100, min=1, max=100_000_000),
     }
     budgets = {
-        "smoke": {"grid": 48, "adam_steps": 5, "map_steps": 40, "eval_every": 5},
+        "smoke": {"grid": 48, "adam_steps": 5, "map_steps": 2000, "eval_every": 5},
         "default": {},
         "paper": {"adam_steps": 1000, "map_steps": 100_000},
     }
@@ -501,16 +534,33 @@ class GPSpectral(Method):
             self.objective = CollocationObjective(system, net, jitter, int(o["newton_steps"]))
             model, steps = net, int(o["adam_steps"])
         else:
-            if o["map_init"] == "collocation":
-                start = CollocationObjective(system, net, jitter, int(o["newton_steps"])).values
-            else:
-                start = torch.zeros(system.shape, dtype=torch.float64)
+            whitened = o["map_variables"] == "whitened"
+            start = torch.zeros(system.shape, dtype=torch.float64)
+            if o["map_init"] == "collocation":  # the field's grid values (as z if whitened)
+                CollocationObjective(system, net, jitter, int(o["newton_steps"]))
+                with torch.no_grad():
+                    start = net(torch.as_tensor(system.mesh)).reshape(system.shape)
+                    if whitened:
+                        factors = MAPObjective.cholesky_factors(net, start.dim(), jitter)
+                        for k, factor in enumerate(factors):
+                            start = factor_solve(factor, start, k, half=True)
             model, steps = MAPState(net, start.to(self.device)), int(o["map_steps"])
             self.objective = MAPObjective(
-                system, model, jitter, float(o["boundary_weight"]), int(o["eval_every"]), steps
+                system,
+                model,
+                jitter,
+                float(o["boundary_weight"]),
+                int(o["eval_every"]),
+                steps,
+                whitened,
             )
         first_solve = time.perf_counter() - started
-        phases = [Phase("adam", steps, lr=float(o["lr"]))] if steps else []
+        decay = float(o["map_decay"]) if o["solver"] == "map" else 1.0
+        phases = (
+            [Phase("adam", steps, lr=float(o["lr"]), decay_rate=decay, decay_steps=steps)]
+            if steps
+            else []
+        )
         checkpoint = checkpoint_dir / "checkpoint.pt" if checkpoint_dir else None
         trainer = self.trainer(model, self.objective, phases, evaluate, checkpoint, progress)
         result = trainer.run(resume=resume)
