@@ -190,7 +190,12 @@ class SpectralGPField(nn.Module):
         rows = []
         for k, axis in enumerate(self.axes):
             values, inverse = torch.unique(points[:, k], return_inverse=True)
-            rows.append((self.kernel(k, values, axis), inverse))
+            # the kernel's (values, m, Q) terms in pieces of about 2e6 (16 MB each)
+            piece = max(1, 2_000_000 // (len(axis) * self.log_weight.shape[1]))
+            row = torch.cat(
+                [self.kernel(k, values[i : i + piece], axis) for i in range(0, len(values), piece)]
+            )
+            rows.append((row, inverse))
         first, inverse = rows[0]
         out = (first @ self.alpha.reshape(self.grid_points[0], -1))[inverse]  # (N, m_2 ... m_d)
         for k, (row, inverse) in enumerate(rows[1:], start=1):
