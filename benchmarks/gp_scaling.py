@@ -47,11 +47,11 @@ def run_one(m: int, dense: bool) -> dict:
         started = time.perf_counter()
         (m1, m2), _ = grid_operators(method.network, system.terms, 1e-7)
         n = m * m
-        system = np.kron(m1, np.eye(m)) + np.kron(np.eye(m), m2)
+        matrix = np.kron(m1, np.eye(m)) + np.kron(np.eye(m), m2)
         face = system.mask.reshape(-1)
-        system[face] = np.eye(n)[face]
+        matrix[face] = np.eye(n)[face]
         rhs = np.where(face, system.given.reshape(-1), system.source.reshape(-1))
-        values = np.linalg.solve(system, rhs).reshape(m, m)
+        values = np.linalg.solve(matrix, rhs).reshape(m, m)
         seconds = time.perf_counter() - started
         # the same system: the two solutions differ only by its conditioning
         difference = np.abs(values - objective.values.numpy()).max() / np.abs(values).max()

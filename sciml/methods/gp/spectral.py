@@ -387,15 +387,15 @@ def memory_estimate(
     """Bytes the solver holds at its peak, roughly: per axis a few (m, m) matrices (more when
     hyperparameters are learned and the backward pass keeps them) and the kernel's terms on the
     2m - 1 lags, once per periodic image; and the grid-sized arrays (mesh, source, values,
-    solve copies: benchmarks/gp_scaling.py measured 534 MiB added at 512^2, about 270 float64
-    per node, the reference's evaluation included)."""
+    solve copies). benchmarks/gp_scaling.py measured 69 MiB added at 512^2 (this gives 150 MB:
+    it errs on the safe side)."""
     n = math.prod(grid_points)
     matrices, live = (40, 60) if autograd else (16, 6)
     per_axis = sum(
         matrices * m * m + live * (2 * i + 1) * components * 2 * m
         for m, i in zip(grid_points, images)
     )
-    return 8.0 * (per_axis + 300 * n)
+    return 8.0 * (per_axis + 40 * n)
 
 
 @METHODS.register("gp-spectral")
