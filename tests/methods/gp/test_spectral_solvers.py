@@ -100,3 +100,27 @@ def test_memory_refusal_is_one_line_with_the_estimate(monkeypatch):
     message = str(error.value)
     assert "\n" not in message
     assert "4000 grid needs about" in message and "SCIML_MEMORY_LIMIT" in message
+
+
+def test_whitened_map_is_the_same_objective_in_other_coordinates():
+    from sciml.methods.gp.spectral import (
+        GPSpectral,
+        GridSystem,
+        MAPObjective,
+        MAPState,
+        factor_solve,
+    )
+    from sciml.problems import load_problem
+
+    problem = load_problem("convection-diffusion")  # 2D, one periodic axis, a time axis
+    net = GPSpectral(problem, budget="smoke", options={"grid": 12, "time_grid": 9}).network
+    system = GridSystem(problem, net)
+    u = torch.randn(system.shape, dtype=torch.float64, generator=torch.Generator().manual_seed(0))
+    on_values = MAPObjective(system, MAPState(net, u), 1e-6, 200.0, 5, 10)
+    z = u
+    for k, factor in enumerate(on_values.factors()):
+        z = factor_solve(factor.detach(), z, k, half=True)
+    whitened = MAPObjective(system, MAPState(net, z), 1e-6, 200.0, 5, 10, whitened=True)
+    (a, gaps_a), (b, gaps_b) = on_values.loss(), whitened.loss()
+    torch.testing.assert_close(a, b, rtol=1e-9, atol=0)
+    assert gaps_a == pytest.approx(gaps_b, rel=1e-9)
