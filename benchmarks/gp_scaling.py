@@ -26,7 +26,12 @@ def run_one(m: int, dense: bool) -> dict:
     """One solve on an m x m grid; the dense variant solves the same system as one matrix."""
     import torch
 
-    from sciml.methods.gp.spectral import GPObjective, GPSpectral
+    from sciml.methods.gp.spectral import (
+        CollocationObjective,
+        GPSpectral,
+        GridSystem,
+        grid_operators,
+    )
     from sciml.problems import load_problem
 
     problem = load_problem("poisson", overrides={"solution": "sin6cos20"})
@@ -35,17 +40,18 @@ def run_one(m: int, dense: bool) -> dict:
     difference = 0.0
     baseline = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # MiB (Linux: KiB)
     started = time.perf_counter()
-    objective = GPObjective(problem, method.network, 1e-7)  # builds the kernels and solves
+    system = GridSystem(problem, method.network)
+    objective = CollocationObjective(system, method.network, 1e-7, 1)  # kernels and the solve
     seconds = time.perf_counter() - started
     if dense:
         started = time.perf_counter()
-        (m1, m2), _ = objective.operators()
+        (m1, m2), _ = grid_operators(method.network, system.terms, 1e-7)
         n = m * m
-        system = np.kron(m1, np.eye(m)) + np.kron(np.eye(m), m2)
-        face = objective.on_face.reshape(-1)
-        system[face] = np.eye(n)[face]
-        rhs = np.where(face, objective.boundary.reshape(-1), objective.source.reshape(-1))
-        values = np.linalg.solve(system, rhs).reshape(m, m)
+        matrix = np.kron(m1, np.eye(m)) + np.kron(np.eye(m), m2)
+        face = system.mask.reshape(-1)
+        matrix[face] = np.eye(n)[face]
+        rhs = np.where(face, system.given.reshape(-1), system.source.reshape(-1))
+        values = np.linalg.solve(matrix, rhs).reshape(m, m)
         seconds = time.perf_counter() - started
         # the same system: the two solutions differ only by its conditioning
         difference = np.abs(values - objective.values.numpy()).max() / np.abs(values).max()

@@ -13,6 +13,11 @@ product K_1 (x) ... (x) K_d of the per-dimension matrices. The field is the GP p
 given the grid values U, u(x) = k(x, X) alpha with alpha = (K_1 (x) ... (x) K_d)^{-1} vec U, so it
 can be evaluated anywhere in the domain, and its derivatives come from the kernel's analytic
 derivatives.
+
+A dimension with a ``period`` P uses the periodic summation of the kernel, k_P(r) = sum_n k(r + nP)
+(the kernel of the periodised process: its spectrum is the mixture's sampled at multiples of
+1/P), on a grid of m points spaced P/m without the repeated end point; the images are summed until
+the base's tail is below 1e-16 of its peak (at most :data:`MAX_IMAGES` on each side).
 """
 
 from __future__ import annotations
@@ -24,6 +29,9 @@ from torch import nn
 
 BASES = ("gaussian", "matern")
 SQRT5 = math.sqrt(5.0)
+MAX_IMAGES = 64
+# lags, in length scales, beyond which the base is below 1e-16 of its peak
+TAIL = {"gaussian": 8.6, "matern": 19.0}
 
 
 def spectral_mixture(
@@ -103,6 +111,7 @@ class SpectralGPField(nn.Module):
         max_frequency: list[float] | None = None,
         n_outputs: int = 1,
         input_names: list[str] | None = None,
+        period: list[float | None] | None = None,
     ) -> None:
         super().__init__()
         if base not in BASES:
@@ -114,6 +123,9 @@ class SpectralGPField(nn.Module):
         self.lower, self.upper = list(map(float, lower)), list(map(float, upper))
         self.grid_points = [int(m) for m in grid_points]
         self.input_names = list(input_names or [])
+        self.period = [None if p is None else float(p) for p in (period or [None] * d)]
+        if len(self.period) != d or any(p is not None and p <= 0 for p in self.period):
+            raise ValueError(f"period must give d = {d} positive periods or None; got {period}")
         top = max_frequency or [
             m / (4 * (hi - lo)) for m, lo, hi in zip(self.grid_points, lower, upper)
         ]
@@ -128,7 +140,11 @@ class SpectralGPField(nn.Module):
         self.frequency = nn.Parameter(frequency)
         self.log_length = nn.Parameter(log_length.clone())
         for k, (lo, hi, m) in enumerate(zip(self.lower, self.upper, self.grid_points)):
-            self.register_buffer(f"axis{k}", torch.linspace(lo, hi, m, dtype=torch.float64))
+            if self.period[k] is None:
+                axis = torch.linspace(lo, hi, m, dtype=torch.float64)
+            else:  # m points a period apart from their images: the end point is the start's image
+                axis = lo + self.period[k] * torch.arange(m, dtype=torch.float64) / m
+            self.register_buffer(f"axis{k}", axis)
         self.register_buffer("alpha", torch.zeros(self.grid_points, dtype=torch.float64))
 
     @property
@@ -136,19 +152,37 @@ class SpectralGPField(nn.Module):
         return [getattr(self, f"axis{k}") for k in range(len(self.grid_points))]
 
     def kernel(self, k: int, x: torch.Tensor, y: torch.Tensor, order: int = 0) -> torch.Tensor:
-        """d^order/dx^order k_k(x, y) in dimension ``k``, (len(x), len(y))."""
-        return spectral_mixture(
-            x[:, None] - y[None, :],
-            self.log_weight[k],
-            self.frequency[k],
-            self.log_length[k],
-            self.base,
-            order,
-        )
+        """d^order/dx^order k_k(x, y) in dimension ``k``, (len(x), len(y)); periodic dimensions
+        sum the images of the lag (see the module docstring)."""
+        r = x[:, None] - y[None, :]
+        parameters = (self.log_weight[k], self.frequency[k], self.log_length[k], self.base, order)
+        period = self.period[k]
+        if period is None:
+            return spectral_mixture(r, *parameters)
+        r = torch.remainder(r + period / 2, period) - period / 2  # in [-P/2, P/2)
+        longest = float(torch.exp(self.log_length[k].detach()).max())
+        images = min(MAX_IMAGES, math.ceil(TAIL[self.base] * longest / period + 0.5))
+        total = spectral_mixture(r, *parameters)
+        for n in range(1, images + 1):
+            total = total + spectral_mixture(r + n * period, *parameters)
+            total = total + spectral_mixture(r - n * period, *parameters)
+        return total
 
     def grid_kernel(self, k: int, order: int = 0) -> torch.Tensor:
+        """The kernel (or its derivative) between the grid points of dimension ``k``: the grid is
+        uniform, so the matrix is Toeplitz and the kernel is evaluated on the 2m - 1 lags only
+        (not on m^2 pairs), then gathered."""
         axis = self.axes[k]
-        return self.kernel(k, axis, axis, order)
+        m = len(axis)
+        if m < 2:
+            return self.kernel(k, axis, axis, order)
+        step = (
+            (self.period[k] / m) if self.period[k] is not None else (axis[-1] - axis[0]) / (m - 1)
+        )
+        lags = step * torch.arange(1 - m, m, dtype=axis.dtype, device=axis.device)
+        values = self.kernel(k, lags, torch.zeros_like(axis[:1]), order)[:, 0]
+        index = torch.arange(m, device=axis.device)
+        return values[index[:, None] - index[None, :] + (m - 1)]
 
     def forward(self, points: torch.Tensor) -> torch.Tensor:
         """The posterior mean at (N, d) points, (N, 1). Kernel rows are computed once per distinct
@@ -156,7 +190,12 @@ class SpectralGPField(nn.Module):
         rows = []
         for k, axis in enumerate(self.axes):
             values, inverse = torch.unique(points[:, k], return_inverse=True)
-            rows.append((self.kernel(k, values, axis), inverse))
+            # the kernel's (values, m, Q) terms in pieces of about 2e6 (16 MB each)
+            piece = max(1, 2_000_000 // (len(axis) * self.log_weight.shape[1]))
+            row = torch.cat(
+                [self.kernel(k, values[i : i + piece], axis) for i in range(0, len(values), piece)]
+            )
+            rows.append((row, inverse))
         first, inverse = rows[0]
         out = (first @ self.alpha.reshape(self.grid_points[0], -1))[inverse]  # (N, m_2 ... m_d)
         for k, (row, inverse) in enumerate(rows[1:], start=1):

@@ -2,6 +2,7 @@
 
 from sciml.problems import (  # noqa: F401
     allen_cahn,
+    allen_cahn_steady,
     burgers,
     convection_diffusion,
     darcy,

@@ -29,7 +29,8 @@ CAPABILITIES = {
     "steady": "no time input: boundary data only (boundary_data, boundary_values)",
     "lagrangian": "a Lagrangian form (lagrangian_period, characteristic_speed, initial_state, "
     "viscosity)",
-    "linear_operator": "a linear operator given as coefficients and a source (linear_operator)",
+    "linear_operator": "an operator given as constant coefficients of derivatives, an optional "
+    "pointwise nonlinearity and a source (linear_operator)",
     "exact_solution": "a closed-form solution (exact_solution)",
     "operator_data": "input/output function pairs from the reference solver (operator_dataset)",
     "initial_value_data": "initial states -> reference trajectories on a time grid "
@@ -41,14 +42,19 @@ CAPABILITIES = {
 
 @dataclass(frozen=True)
 class LinearOperator:
-    """L u = sum_k c_k D_k u = f, for methods that need the operator as data (GP solver, HyPINO).
+    """L u + r(u) = sum_k c_k D_k u + r(u) = f, for methods that need the operator as data (GP
+    solver, HyPINO).
 
     ``coefficients`` maps a derivative of the output, named like ``u``, ``u_x``, ``u_xx``,
     ``u_xy``, ``u_t``, to its constant coefficient; ``source(points)`` is f at (N, d) points.
+    ``reaction`` is a pointwise nonlinearity r(u) of the values (a torch function, elementwise,
+    differentiable), None for a linear operator: a method that handles only linear operators
+    checks that it is None.
     """
 
     coefficients: dict[str, float]
     source: Callable[[np.ndarray], np.ndarray]
+    reaction: Callable[[torch.Tensor], torch.Tensor] | None = None
 
 
 class Equation:
@@ -164,6 +170,11 @@ class Equation:
     def boundary_values(self, points: np.ndarray) -> np.ndarray:
         """Steady problems: the Dirichlet values of every output at given (N, d) boundary points
         (N, n_out), for methods that place their own boundary points (e.g. a grid's faces)."""
+        raise NotImplementedError
+
+    def initial_values(self, points: np.ndarray) -> np.ndarray:
+        """Time-dependent problems: the initial values of every output at given (N, d) points at
+        the initial time (N, n_out), for methods that place their own points (a grid's face)."""
         raise NotImplementedError
 
     def trajectories(self) -> dict[str, Any]:

@@ -56,6 +56,10 @@ class ConvectionDiffusion(Equation):
         values = self.u0(x=points[:, 0])
         return points, torch.as_tensor(values, dtype=points.dtype).expand(n)[:, None]
 
+    def initial_values(self, points: np.ndarray) -> np.ndarray:
+        x = np.asarray(points, dtype=np.float64)[:, 0]
+        return np.broadcast_to(np.asarray(self.u0(x=x), dtype=np.float64), x.shape)[:, None]
+
     def boundary_residual(self, net, t: torch.Tensor) -> torch.Tensor:
         left = net(torch.cat([torch.zeros_like(t), t], dim=-1))
         right = net(torch.cat([torch.full_like(t, TWO_PI), t], dim=-1))

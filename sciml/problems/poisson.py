@@ -74,18 +74,19 @@ class Poisson(Equation):
     time_input = None
     provides = frozenset({"residual", "steady", "linear_operator", "exact_solution"})
     equation_text = "-Δu = f on [0,1]^d, u = u_exact on the boundary"
+    solutions: dict[str, Manufactured] = SOLUTIONS  # a subclass with other physics has its own
 
     def __init__(self, spec: ProblemSpec, task: str, params: dict, seed: int = 0) -> None:
         super().__init__(spec, task, params, seed)
         name = params["solution"]
-        if name not in SOLUTIONS:
+        if name not in self.solutions:
             raise SciMLError(
                 f"unknown solution {name!r} for problem {self.name}; "
-                f"choices: {', '.join(SOLUTIONS)}"
+                f"choices: {', '.join(self.solutions)}"
             )
         if int(params["nx"]) == 1:
             raise SciMLError(f"nx = 1 for problem {self.name}: use 0 (the solution's grid) or >= 2")
-        self.solution = SOLUTIONS[name]
+        self.solution = self.solutions[name]
         self._u = Expression(self.solution.u, self.inputs)
         self._f = Expression(self.solution.f, self.inputs)
 
