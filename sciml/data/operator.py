@@ -35,9 +35,10 @@ class OperatorDataset:
     """Train/test pairs on a tensor grid.
 
     ``coordinates`` holds the spatial axes (``x``, or ``x`` and ``y``) and, for time windows,
-    ``t_input`` and ``t_output``. Inputs are ``(N, *grid[, t_in])``, outputs ``(N, *grid[,
-    t_out])``, float32. Initial-value data (``grid = "trajectory"``) has only a time axis ``t``:
-    inputs ``(N, d)`` initial states, outputs ``(N, len(t), d)`` trajectories.
+    ``t_input`` and ``t_output`` (Burgers' space-time task: ``t_output`` only). Inputs are ``(N,
+    *grid[, t_in])``, outputs ``(N, *grid[, t_out])``, float32. Initial-value data (``grid =
+    "trajectory"``) has only a time axis ``t``: inputs ``(N, d)`` initial states, outputs ``(N,
+    len(t), d)`` trajectories.
     """
 
     coordinates: dict[str, np.ndarray]
@@ -113,7 +114,10 @@ def dataset_bytes(problem: Any) -> int | None:
     try:
         n = int(p["n_train"]) + int(p["n_test"])
         grid = int(p.get("generation_resolution", p.get("resolution")))
-        frames = int(p["t_in"]) + int(p["t_out"]) if "t_in" in p else 2
+        if "t_in" in p:
+            frames = int(p["t_in"]) + int(p["t_out"])
+        else:
+            frames = 1 + int(p.get("n_times", 1))
     except (KeyError, TypeError, ValueError):
         return None
     dims = sum(1 for name in problem.inputs if name != problem.time_input)
@@ -204,13 +208,15 @@ def _check_shapes(path: Any, coords: dict[str, np.ndarray], arrays: list[np.ndar
     """Pairs agree in count, their grid is the coordinates', snapshots match the times, and every
     value is a finite number."""
     grid = tuple(len(coords[a]) for a in ("x", "y") if a in coords)
-    frames = [len(coords[k]) for k in ("t_input", "t_output") if k in coords]
+    # a trailing time axis on the inputs (outputs) exactly when t_input (t_output) is stored:
+    # Navier-Stokes windows have both, Burgers' space-time task only t_output
+    frames = [(len(coords[k]),) if k in coords else () for k in ("t_input", "t_output")]
     problems = []
     if not grid or any(np.ndim(axis) != 1 for axis in coords.values()):
         problems.append("malformed coordinates")
     for k, (name, array) in enumerate(zip(("train", "train", "test", "test"), arrays)):
         kind = "inputs" if k % 2 == 0 else "outputs"
-        expected = grid + ((frames[k % 2],) if len(frames) == 2 else ())
+        expected = grid + frames[k % 2]
         if array.shape[1:] != expected or not np.issubdtype(array.dtype, np.floating):
             problems.append(f"{name}/{kind} has shape {array.shape}, expected (N, *{expected})")
         elif not np.isfinite(array).all():

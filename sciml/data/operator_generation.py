@@ -11,7 +11,9 @@ Setups (Li et al., "Fourier Neural Operator for Parametric PDEs", ICLR 2021):
 * Burgers: ``u0 ~ N(0, 625 (-d_xx + 25 I)^-2)`` on the periodic unit interval
   (:func:`sciml.reference.grf.grf_1d`, the covariance of FNO's MATLAB ``GRF1.m``), solved to
   ``t_end`` with the pseudo-spectral ETDRK4 solver at ``generation_resolution`` points and
-  subsampled to ``resolution`` points on load. Pairs: ``u0 -> u(., t_end)``.
+  subsampled to ``resolution`` points on load. Pairs: ``u0 -> u(., t_end)``, or with ``n_times``
+  = K > 1 (the space-time task) ``u0 -> u(., t_k)``, ``t_k = k t_end / K``, k = 1..K: ``(N, n) ->
+  (N, n, K)``, snapshots as the last axis as for Navier-Stokes.
 * Navier-Stokes: initial vorticity ``w0 ~ N(0, 2 * 7^3 (-lap + 49 I)^-2.5)`` -- the covariance of
   FNO's Python ``GaussianRF`` (twice that of the field task's default), so the data match FNO's
   NS benchmark statistics -- evolved with the pseudo-spectral solver
@@ -60,34 +62,47 @@ def burgers_time_step(u0: torch.Tensor, nu: float, n: int) -> float:
 
 
 def burgers_pairs(
-    n_samples: int, n: int, nu: float, t_end: float, generator: torch.Generator, chunk: int = 100
+    n_samples: int,
+    n: int,
+    nu: float,
+    t_end: float,
+    generator: torch.Generator,
+    chunk: int = 100,
+    n_times: int = 1,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """``n_samples`` GRF initial conditions on ``x_j = j / n`` and their solutions at ``t_end``,
+    """``n_samples`` GRF initial conditions on ``x_j = j / n`` and their solutions at ``t_end``
+    (``(N, n)``), or, with ``n_times`` = K > 1, at ``t_k = k t_end / K``, k = 1..K (``(N, n, K)``),
     solved in batches of `chunk` with torch FFTs on the GPU when present."""
     from sciml.reference.burgers_spectral import solve_burgers_periodic
     from sciml.reference.grf import grf_1d
 
     u0 = grf_1d(n_samples, n, generator, device=resolve_device())
     dt = burgers_time_step(u0, nu, n)
-    u1 = torch.empty_like(u0)
+    times = burgers_output_times(t_end, n_times)
+    u = torch.empty((n_samples, len(times), n), dtype=u0.dtype, device=u0.device)
     with ProgressBar(f"Burgers operator data ({n_samples} solves)", n_samples, enabled=None) as bar:
         for start in range(0, n_samples, chunk):
             block = u0[start : start + chunk]
-            u1[start : start + chunk] = solve_burgers_periodic(
-                block, 1.0, nu, np.array([t_end]), dt=dt
-            )[:, 0]
+            u[start : start + chunk] = solve_burgers_periodic(block, 1.0, nu, times, dt=dt)
             bar.update(start + len(block))
-    return u0.cpu().numpy(), u1.cpu().numpy()
+    u = u[:, 0] if n_times == 1 else u.permute(0, 2, 1)  # (N, n) or (N, n, K)
+    return u0.cpu().numpy(), u.cpu().numpy()
+
+
+def burgers_output_times(t_end: float, n_times: int) -> np.ndarray:
+    """The K = ``n_times`` output times ``k t_end / K``, k = 1..K (K = 1: ``[t_end]``)."""
+    return t_end * np.arange(1, n_times + 1) / n_times
 
 
 def burgers_operator_data(problem: Any) -> OperatorDataset:
     p = problem.params
     n, nu, t_end = int(p["generation_resolution"]), float(p["nu"]), float(p["t_end"])
+    n_times = int(p.get("n_times", 1))
     if n % int(p["resolution"]):
         raise SciMLError(f"resolution {p['resolution']} must divide generation_resolution {n}")
     train_gen, test_gen = _generators(problem.seed)
-    train = burgers_pairs(int(p["n_train"]), n, nu, t_end, train_gen)
-    test = burgers_pairs(int(p["n_test"]), n, nu, t_end, test_gen)
+    train = burgers_pairs(int(p["n_train"]), n, nu, t_end, train_gen, n_times=n_times)
+    test = burgers_pairs(int(p["n_test"]), n, nu, t_end, test_gen, n_times=n_times)
     solver = {
         "solver": "Fourier pseudo-spectral, 2/3 dealiasing, ETDRK4, torch FFTs (sciml.reference."
         "burgers_spectral.solve_burgers_periodic)",
@@ -95,8 +110,11 @@ def burgers_operator_data(problem: Any) -> OperatorDataset:
         "time_step": "sciml.data.operator_generation.burgers_time_step",
         "input_field": "GRF N(0, 625 (-d_xx + 25)^-2) on [0, 1) periodic",
     }
+    coordinates = {"x": np.arange(n) / n}
+    if n_times > 1:  # the space-time task: outputs (N, n, K) at these times
+        coordinates["t_output"] = burgers_output_times(t_end, n_times)
     return OperatorDataset(
-        {"x": np.arange(n) / n},
+        coordinates,
         *(a.astype(np.float32) for a in (*train, *test)),
         attributes={
             "inputs": json.dumps(["u0"]),

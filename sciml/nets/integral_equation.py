@@ -15,7 +15,8 @@ solver (:mod:`sciml.methods.integral.solver`) iterates it.
 * :class:`ANIENet`: the integral replaced by Galerkin self-attention over the tokens [y(s_j), s_j]
   (:mod:`sciml.nets.galerkin`), causal for a Volterra equation.
 
-Free function ``initial``: f(t) = y0; ``learned``: f(t) = y0 + h(t) - h(0), h an MLP.
+Free function ``initial``: f(t) = y0; ``learned``: f(t) = y0 + h(t) - h(0), h an MLP; ``zero``:
+f = 0 (the integral alone carries the solution).
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from torch import nn
 from sciml.core.quadrature import quadrature
 from sciml.nets.galerkin import GalerkinBlock
 
-FREE_FUNCTIONS = ("initial", "learned")
+FREE_FUNCTIONS = ("initial", "learned", "zero")
 
 
 def mlp(inputs: int, width: int, outputs: int, depth: int = 2) -> nn.Sequential:
@@ -63,6 +64,8 @@ class IntegralEquationNet(nn.Module):
     def free(self, z0: torch.Tensor) -> torch.Tensor:
         """f (B, K, d) from standardized initial states z0 (B, d)."""
         f = z0[:, None, :].expand(-1, len(self.times), -1)
+        if self.free_function == "zero":
+            return torch.zeros_like(f)
         if self.shift is not None:
             h = self.shift(self.times[:, None])
             f = f + (h - h[:1])
@@ -145,7 +148,12 @@ class ANIEGridNet(nn.Module):
     patch and snapshot, [patch values, patch centre, time], over the known input snapshots and
     the unknown output ones (``t_in`` + ``t_out``; one input and one output map without a time
     axis). T[y] = f + the output tokens' attention, projected back to patches; f = the last input
-    snapshot repeated (the encoded initial condition). ``kind = "volterra"``: causal in time."""
+    snapshot repeated (the encoded initial condition; ``free_function = "zero"``: f = 0, the
+    iteration still starting from that snapshot). ``kind = "volterra"``: causal in time.
+    ``harmonics`` = H > 0 appends cos/sin(2 pi h c), h = 1..H, of each patch centre coordinate c:
+    the attention's kernel sum_c q_c(x_i) k_c(x_j) is linear in the token features, so on a
+    periodic domain these features let it form translation-invariant kernels cos(2 pi h (x_i -
+    x_j)) directly (the periodic trunk features DeepONet uses here too)."""
 
     def __init__(
         self,
@@ -158,19 +166,27 @@ class ANIEGridNet(nn.Module):
         heads: int = 2,
         blocks: int = 2,
         kind: str = "fredholm",
+        harmonics: int = 0,
+        free_function: str = "initial",
     ) -> None:
         super().__init__()
         if any(n % patch for n in grid):
             raise ValueError(f"patch {patch} does not divide the grid {grid}")
+        if free_function not in ("initial", "zero"):
+            raise ValueError(f"free_function {free_function!r}; choices: ('initial', 'zero')")
+        self.free_function = free_function
         self.dim, self.grid, self.patch = dim, tuple(grid), patch
         self.t_in, self.t_out = t_in, t_out
         self.causal = kind == "volterra"
         cells = [torch.arange(n // patch, dtype=torch.float32) * patch / n for n in grid]
         centres = torch.stack(torch.meshgrid(*cells, indexing="ij"), -1).reshape(-1, dim)
-        self.register_buffer("centres", centres)  # (P, dim)
+        if harmonics:
+            angles = 2 * torch.pi * centres[..., None] * torch.arange(1, harmonics + 1)
+            centres = torch.cat([centres, angles.cos().flatten(1), angles.sin().flatten(1)], -1)
+        self.register_buffer("centres", centres)  # (P, dim (1 + 2 harmonics))
         self.n_patches = len(centres)
         features = patch**dim
-        self.embed = nn.Linear(features + dim + 1, width)
+        self.embed = nn.Linear(features + centres.shape[1] + 1, width)
         self.blocks = nn.ModuleList(GalerkinBlock(width, heads) for _ in range(blocks))
         self.project = nn.Linear(width, features)
 
@@ -194,8 +210,13 @@ class ANIEGridNet(nn.Module):
             tokens.reshape(b, t, h // p, w // p, p, p).permute(0, 1, 2, 4, 3, 5).reshape(b, t, h, w)
         )
 
-    def free(self, x: torch.Tensor) -> torch.Tensor:
+    def initial(self, x: torch.Tensor) -> torch.Tensor:
+        """The first iterate: the last input snapshot repeated (B, t_out, *grid)."""
         return x[:, -1:].expand(-1, self.t_out, *x.shape[2:])
+
+    def free(self, x: torch.Tensor) -> torch.Tensor:
+        y0 = self.initial(x)
+        return torch.zeros_like(y0) if self.free_function == "zero" else y0
 
     def operator_for(self, x: torch.Tensor, f: torch.Tensor):
         """y -> f + the attention integral over the window [x, y] (B, t_out, *grid)."""
@@ -208,7 +229,7 @@ class ANIEGridNet(nn.Module):
                 times[:, None, None].expand(-1, p, 1),
             ],
             dim=-1,
-        )[None].expand(b, -1, -1, -1)  # (B, T, P, dim + 1)
+        )[None].expand(b, -1, -1, -1)  # (B, T, P, coordinates + 1)
         known = self.patches(x)
 
         def operator(y: torch.Tensor) -> torch.Tensor:

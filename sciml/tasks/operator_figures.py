@@ -1,6 +1,7 @@
 """Figures for the operator task: test samples (input, reference, prediction, error) and method
 comparisons. 1D functions are drawn as curves; 2D functions as images (for time windows, the
-last input and the last predicted snapshot); trajectories against time and as phase portraits."""
+last input and the last predicted snapshot); 1D space-time outputs as three of their snapshots;
+trajectories against time and as phase portraits."""
 
 from __future__ import annotations
 
@@ -45,6 +46,22 @@ def _row_1d(axes, x, u0, truth, prediction, label: str) -> None:
         ax.set_xlabel("x")
 
 
+def _row_space_time(axes, data, u0, truth, prediction, label: str) -> None:
+    """1D functions at K output times (n, K): the first, middle and last snapshot."""
+    x, times = data.coordinates["x"], data.coordinates["t_output"]
+    axes[0].plot(x, u0, lw=1.2, color="0.3")
+    axes[0].set_title("input u0")
+    for c, k in enumerate(sorted({0, len(times) // 2, len(times) - 1})):
+        axes[1].plot(x, truth[:, k], lw=2.0, color=f"C{c}", label=f"t = {times[k]:.2g}")
+        axes[1].plot(x, prediction[:, k], "--", lw=1.4, color="k")
+        axes[2].semilogy(x, np.abs(prediction[:, k] - truth[:, k]) + 1e-12, lw=1.0, color=f"C{c}")
+    axes[1].set_title(f"{label}\nreference (colour), prediction (dashed)")
+    axes[1].legend(fontsize=8)
+    axes[2].set_title("absolute error")
+    for ax in axes:
+        ax.set_xlabel("x")
+
+
 def _row_trajectory(axes, data, x0, truth, prediction, label: str) -> None:
     """Components against time, the phase portrait (first two) and the error against time."""
     t = data.coordinates["t"]
@@ -72,6 +89,8 @@ def _row(axes, data, u0, truth, prediction, label: str) -> None:
         _row_trajectory(axes, data, u0, truth, prediction, label)
     elif "y" in data.coordinates:
         _row_2d(axes, data, u0, truth, prediction, label)
+    elif "t_output" in data.coordinates:
+        _row_space_time(axes, data, u0, truth, prediction, label)
     else:
         _row_1d(axes, data.coordinates["x"], u0, truth, prediction, label)
 

@@ -46,8 +46,16 @@ class ANIE(Method):
         "width": Option(32, min=2, max=4096),
         "heads": Option(2, min=1, max=64),
         "blocks": Option(2, min=1, max=64),
-        "free_function": Option("initial", choices=FREE_FUNCTIONS, description="trajectories"),
+        "free_function": Option(
+            "initial",
+            choices=FREE_FUNCTIONS,
+            description="f: the initial state (grids: last input snapshot) repeated, "
+            "+ a learned shift (trajectories), or 0",
+        ),
         "patch": Option(1, min=1, max=1024, description="grid points per token side (grids)"),
+        "harmonics": Option(
+            0, min=0, max=256, description="cos/sin features of the patch centres (grids)"
+        ),
     }
     budgets = {
         "smoke": {"epochs": 3, "batch_size": 16, "width": 8, "max_iterations": 4},

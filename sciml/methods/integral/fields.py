@@ -2,7 +2,11 @@
 the integral equation over space-time tokens (:class:`sciml.nets.integral_equation.ANIEGridNet`)
 solved for the whole output window at once (not autoregressively), on the operator methods'
 data, normalisation, minibatches and optimiser (:mod:`sciml.methods.operators.base`), with the
-fixed-point residual in the loss and ``contraction`` in the metrics as on trajectories."""
+fixed-point residual in the loss and ``contraction`` in the metrics as on trajectories.
+
+Burgers' space-time task (``n_times`` = K): tokens over u0 and the K unknown snapshots
+u(t_1..t_K), f = u0 repeated (the paper's Burgers setup: the encoded initial condition repeated);
+input and output share one scale there, so f is u(0) in the output's units."""
 
 from __future__ import annotations
 
@@ -19,10 +23,9 @@ from sciml.methods.operators.base import OperatorMethod
 
 def solve_window(net: torch.nn.Module, x: torch.Tensor, options: dict[str, Any]):
     """Normalised outputs (B, t_out, *grid) and residuals from a normalised window x."""
-    free = net.free(x)
     return fixed_point(
-        net.operator_for(x, free),
-        free,
+        net.operator_for(x, net.free(x)),
+        net.initial(x),  # the first iterate: the last input snapshot, whatever f is
         mixing=float(options["mixing"]),
         tolerance=float(options["tolerance"]),
         max_iterations=int(options["max_iterations"]),
@@ -45,13 +48,20 @@ class FieldIntegralEquation(OperatorMethod):
             "dim": layout.dim,
             "grid": list(layout.grid),
             "t_in": layout.in_channels,
-            "t_out": layout.t_out or 1,
+            "t_out": layout.t_out or layout.out_channels,
             "patch": patch,
             "width": int(o["width"]),
             "heads": int(o["heads"]),
             "blocks": int(o["blocks"]),
             "kind": o["kind"],
         }
+        # both absent from files written before these options existed
+        if int(o["harmonics"]):
+            kwargs["harmonics"] = int(o["harmonics"])
+        if o["free_function"] == "learned":
+            raise SciMLError("anie on grid data takes free_function initial or zero, not learned")
+        if o["free_function"] == "zero":
+            kwargs["free_function"] = "zero"
         return {"type": "ANIEGridNet", "kwargs": kwargs}
 
     def solve(self, net: torch.nn.Module, x: torch.Tensor):

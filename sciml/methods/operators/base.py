@@ -22,9 +22,13 @@ the rest, the same way for all of them:
   (``fourier_2d_time.py``): the model maps the last ``t_in`` snapshots (channels) to the next one,
   the window slides, and training backpropagates through the whole ``t_out``-step rollout.
 
+* Burgers' space-time task (``n_times`` = K > 1) maps ``u0`` to K snapshots at once: time as the
+  output channels (FNO, DyMixOp, MgNO), K outputs of one DeepONet, K output frames of ANIE.
+
 ``predict(u)`` takes ``(B, n)`` input functions in 1D, or ``(B, H, W, t_in)`` input windows in
 2D, on the training grid (or, for resolution-independent methods, another grid of the same
-domain) and returns ``(B, n)`` or ``(B, H, W, t_out)``.
+domain) and returns ``(B, n)``, ``(B, n, K)`` (space-time) or ``(B, H, W, t_out)``, in physical
+units.
 """
 
 from __future__ import annotations
@@ -70,14 +74,17 @@ class Layout:
     """How a problem's functions map to model tensors.
 
     One application (``t_out = 0``): ``(B, *grid)`` <-> ``(B, 1, *grid)``, 1D (Burgers) or 2D
-    (Darcy). 2D time windows (Navier-Stokes): ``(B, H, W, t_in)`` <-> ``(B, t_in, H, W)``, rolled
-    out ``t_out`` steps.
+    (Darcy); with ``out_channels`` = K > 1 output snapshots (Burgers' space-time task, ``n_times``)
+    the outputs are ``(B, *grid, K)`` <-> ``(B, K, *grid)``: time as channels, one application.
+    2D time windows (Navier-Stokes): ``(B, H, W, t_in)`` <-> ``(B, t_in, H, W)``, rolled out
+    ``t_out`` steps.
     """
 
     dim: int
     in_channels: int
     t_out: int  # 0: a single application, no rollout
     grid: tuple[int, ...]
+    out_channels: int = 1  # snapshots of one application (K of the space-time task)
 
     @classmethod
     def of(cls, params: dict[str, Any], equation: str) -> Layout:
@@ -90,12 +97,25 @@ class Layout:
         s = int(params["resolution"])
         if "t_in" in params:
             return cls(dim, int(params["t_in"]), int(params["t_out"]), (s,) * dim)
-        return cls(dim, 1, 0, (s,) * dim)
+        # files written before n_times existed hold one output snapshot
+        return cls(dim, 1, 0, (s,) * dim, int(params.get("n_times", 1)))
+
+    @property
+    def snapshots(self) -> bool:
+        """Outputs carry a trailing time axis without a rollout (the space-time task)."""
+        return not self.t_out and self.out_channels > 1
 
     def to_model(self, u: torch.Tensor) -> torch.Tensor:
+        """Input functions to the model layout."""
         return u.permute(0, 3, 1, 2) if self.t_out else u[:, None]
 
+    def targets_to_model(self, y: torch.Tensor) -> torch.Tensor:
+        """Output functions to the model layout."""
+        return y.movedim(-1, 1) if self.snapshots else self.to_model(y)
+
     def from_model(self, y: torch.Tensor) -> torch.Tensor:
+        if self.snapshots:
+            return y.movedim(1, -1)
         return y.permute(0, 2, 3, 1) if self.t_out else y[:, 0]
 
     def expected_shape(self) -> str:
@@ -225,8 +245,9 @@ class OperatorMethod(Method):
                     "input_mean": np.asarray(d.train_inputs.mean(dtype=np.float64)),
                     "input_std": np.asarray(d.train_inputs.std(dtype=np.float64)),
                 }
-            if self.layout.t_out or not self.options["normalize"]:
-                # autoregressive: outputs are fed back as inputs, so they share the scaling
+            if self.layout.t_out or self.layout.snapshots or not self.options["normalize"]:
+                # autoregressive: outputs are fed back as inputs, so they share the scaling;
+                # space-time: u(t_k) starts from u0, so one scale keeps u0 = u(0) in both
                 self._stats["output_mean"] = self._stats["input_mean"]
                 self._stats["output_std"] = self._stats["input_std"]
             else:
@@ -242,7 +263,7 @@ class OperatorMethod(Method):
         targets = torch.as_tensor(d.train_outputs, dtype=torch.float32)
         return (
             self.layout.to_model(inputs).contiguous().to(self.device),
-            self.layout.to_model(targets).contiguous().to(self.device),
+            self.layout.targets_to_model(targets).contiguous().to(self.device),
         )
 
     # -- network --------------------------------------------------------------------------
@@ -351,7 +372,9 @@ class OperatorMethod(Method):
                 y = forward(cls, net, x, layout.t_out, options, stats)
                 out.append(layout.from_model(y).double().cpu().numpy())
         if not out:
-            return np.zeros((0, *array.shape[1:-1], layout.t_out) if layout.t_out else array.shape)
+            if layout.t_out:
+                return np.zeros((0, *array.shape[1:-1], layout.t_out))
+            return np.zeros((0, *array.shape[1:], *((layout.out_channels,) * layout.snapshots)))
         return np.concatenate(out)
 
 

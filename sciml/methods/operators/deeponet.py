@@ -9,7 +9,9 @@ POD-DeepONet replaces the trunk by the leading POD modes of the (standardised) t
 (:class:`sciml.nets.deeponet.PODDeepONet`). For time-dependent problems the branch reads the
 last ``t_in`` snapshots and the model is rolled out one snapshot at a time
 (:mod:`sciml.methods.operators.base`); the branch's first layer then has ``t_in H W`` inputs
-(Lu et al. 2022 use a CNN branch there; this is the plain MLP of the original paper).
+(Lu et al. 2022 use a CNN branch there; this is the plain MLP of the original paper). Burgers'
+space-time task (K snapshots) gives branch and trunk K groups of ``n_basis`` features, one
+output per snapshot (Lu et al. 2022's "split both"); POD-DeepONet one basis over all K.
 
 Resolution: the trunk takes any query points, so ``predict`` accepts input functions on another
 uniform grid of the same periodic domain: they are resampled to the training sensors by Fourier
@@ -64,31 +66,34 @@ class DeepONet(OperatorMethod):
                 "kwargs": {
                     "n_sensors": n_sensors,
                     "n_modes": int(o["pod_modes"]),
-                    "n_points": n_points,
+                    # space-time: one basis over all K snapshots (K n values per sample)
+                    "n_points": n_points * layout.out_channels,
                     "branch_layers": branch,
                     "activation": o["activation"],
                 },
             }
-        return {
-            "type": "DeepONet",
-            "kwargs": {
-                "n_sensors": n_sensors,
-                "coord_dim": layout.dim,
-                "branch_layers": branch,
-                "trunk_layers": [int(v) for v in o["trunk_layers"]],
-                "n_basis": int(o["n_basis"]),
-                "activation": o["activation"],
-                "harmonics": int(o["trunk_harmonics"]),
-            },
+        kwargs = {
+            "n_sensors": n_sensors,
+            "coord_dim": layout.dim,
+            "branch_layers": branch,
+            "trunk_layers": [int(v) for v in o["trunk_layers"]],
+            "n_basis": int(o["n_basis"]),
+            "activation": o["activation"],
+            "harmonics": int(o["trunk_harmonics"]),
         }
+        if layout.snapshots:  # one output per snapshot (Lu et al. 2022's "split both")
+            kwargs["n_outputs"] = layout.out_channels
+        return {"type": "DeepONet", "kwargs": kwargs}
 
     def initialize(self, network: torch.nn.Module) -> None:
         if isinstance(network, PODDeepONet):
             _, targets = self.training_tensors()
             s = self.statistics()
-            snapshots = targets.flatten(2)
-            # every output snapshot (B, C, N) is a sample of the one-step output space
-            snapshots = snapshots.reshape(-1, snapshots.shape[-1])
+            if self.layout.snapshots:  # a sample is all K snapshots together (B, K N)
+                snapshots = targets.flatten(1)
+            else:  # every output snapshot (B, C, N) is a sample of the one-step output space
+                snapshots = targets.flatten(2)
+                snapshots = snapshots.reshape(-1, snapshots.shape[-1])
             snapshots = (snapshots - float(s["output_mean"])) / float(s["output_std"])
             limit = min(snapshots.shape)
             if int(self.options["pod_modes"]) > limit:
@@ -102,13 +107,16 @@ class DeepONet(OperatorMethod):
     def step(cls, net: torch.nn.Module, x: torch.Tensor, options: dict[str, Any]) -> torch.Tensor:
         batch, channels, *grid = x.shape
         if isinstance(net, PODDeepONet):
-            return net(x.flatten(1)).reshape(batch, 1, *grid)
+            return net(x.flatten(1)).reshape(batch, -1, *grid)
         dim = len(grid)
         side = round((net.n_sensors // channels) ** (1 / dim))
         sensors = (side,) * dim
         branch = x if tuple(grid) == sensors else fourier_resample(x, sensors)
         trunk = grid_points(tuple(grid), x.device)
-        return net(branch.flatten(1), trunk).reshape(batch, 1, *grid)
+        out = net(branch.flatten(1), trunk)  # (B, N) or (B, N, K)
+        if out.ndim == 3:  # space-time: K snapshots as channels
+            return out.movedim(-1, 1).reshape(batch, -1, *grid)
+        return out.reshape(batch, 1, *grid)
 
     @classmethod
     def check_resolution(cls, surrogate: Any, expected: tuple[int, ...], given: tuple[int, ...]):

@@ -44,7 +44,7 @@ class DyMixOp(OperatorMethod):
             "type": "DyMixOp",
             "kwargs": {
                 "in_channels": layout.in_channels,
-                "out_channels": 1,
+                "out_channels": layout.out_channels,
                 "width": int(o["width"]),
                 "n_modes": int(o["n_modes"]),
                 "n_layers": int(o["n_layers"]),

@@ -45,7 +45,7 @@ class FNO(OperatorMethod):
             "type": "FNONet",
             "kwargs": {
                 "in_channels": layout.in_channels,
-                "out_channels": 1,
+                "out_channels": layout.out_channels,
                 "n_modes": int(o["n_modes"]),
                 "hidden_channels": int(o["width"]),
                 "n_layers": int(o["n_layers"]),

@@ -50,7 +50,7 @@ class MgNO(OperatorMethod):
             "type": "MgNO",
             "kwargs": {
                 "in_channels": layout.in_channels,
-                "out_channels": 1,
+                "out_channels": layout.out_channels,
                 "width": int(o["width"]),
                 "n_layers": int(o["n_layers"]),
                 "n_levels": int(o["n_levels"]),
