@@ -51,10 +51,13 @@ from sciml.core.memory import check_memory
 from sciml.core.options import Option
 from sciml.core.training import Evaluator, Phase, TrainResult
 from sciml.methods.base import METHODS, Method
+from sciml.methods.gp.grid_fields import GridFields
+from sciml.methods.gp.grid_newton import newton_solve
 from sciml.nets.spectral_gp import BASES, MAX_IMAGES, TAIL, SpectralGPField, kron_solve
 from sciml.problems.base import Equation
 
-SOLVERS = ("collocation", "map")
+SOLVERS = ("auto", "collocation", "map")
+RESIDUALS = ("auto", "pde")
 MAP_INITS = ("zeros", "collocation")
 MAP_VARIABLES = ("whitened", "values")
 NEWTON_TOLERANCE = 1e-10  # the last Newton step's change of the field, relative
@@ -109,21 +112,39 @@ def refresh_alpha(net: SpectralGPField, values: torch.Tensor, jitter: float) -> 
         net.alpha.copy_(kron_solve(eigen, values.to(net.alpha.device), jitter))
 
 
+def uses_operator(problem: Equation, residual: str) -> bool:
+    """Whether the residual comes from the problem's operator coefficients (``residual=auto``
+    where it provides them) or from its ``pde_residual`` on the grid (:mod:`.grid_fields`)."""
+    return residual == "auto" and "linear_operator" in problem.provides
+
+
+def implements(problem: Equation, hook: str) -> bool:
+    """Whether ``problem``'s class overrides the :class:`Equation` hook ``hook``."""
+    return getattr(type(problem), hook) is not getattr(Equation, hook)
+
+
 class GridSystem:
     """A problem on the field's grid: the per-axis operators' terms, the pointwise nonlinearity,
-    the source, and the constrained nodes. Per axis, ``fixed`` holds the indices whose values are
-    given and ``free`` the rest: both ends of a bounded input of a steady problem (Dirichlet), the
-    first of the time input (the initial condition), none of a periodic input."""
+    the source, and the constrained nodes, or (``operator=False``: ``terms`` None) the problem's
+    own ``pde_residual``, evaluated on :class:`GridFields` (its source inside it). Per axis,
+    ``fixed`` holds the indices whose values are given and ``free`` the rest: both ends of a
+    bounded input (Dirichlet: ``boundary_values``), the first of the time input (the initial
+    condition: ``initial_values``, which wins at the corners), none of a periodic input."""
 
-    def __init__(self, problem: Equation, net: SpectralGPField) -> None:
-        operator = problem.linear_operator()
-        self.terms = operator_terms(operator.coefficients, problem.inputs)
-        self.reaction = operator.reaction
+    def __init__(self, problem: Equation, net: SpectralGPField, operator: bool = True) -> None:
+        self.problem = problem
         axes = [a.detach().cpu().numpy() for a in net.axes]
         self.shape = tuple(len(a) for a in axes)
         mesh = np.stack(np.meshgrid(*axes, indexing="ij"), axis=-1).reshape(-1, len(axes))
         self.mesh = mesh
-        self.source = np.asarray(operator.source(mesh), dtype=np.float64).reshape(self.shape)
+        self.terms: list[dict[int, float]] | None = None
+        self.reaction = None
+        self.source = np.zeros(self.shape)
+        if operator:
+            linear = problem.linear_operator()
+            self.terms = operator_terms(linear.coefficients, problem.inputs)
+            self.reaction = linear.reaction
+            self.source = np.asarray(linear.source(mesh), dtype=np.float64).reshape(self.shape)
         self.fixed: list[np.ndarray] = []
         for k, name in enumerate(problem.inputs):
             if net.period[k] is not None:
@@ -138,13 +159,20 @@ class GridSystem:
             where: list[Any] = [slice(None)] * len(self.shape)
             where[k] = index
             self.mask[tuple(where)] = True
-        points = mesh[self.mask.reshape(-1)]
-        if problem.steady:
-            values = problem.boundary_values(points)
-        else:
-            values = problem.initial_values(points)
         self.given = np.zeros(self.shape)
-        self.given[self.mask] = np.asarray(values, dtype=np.float64).reshape(len(points), -1)[:, 0]
+        initial = np.zeros(self.shape, dtype=bool)
+        if problem.time_input is not None:
+            where = [slice(None)] * len(self.shape)
+            where[problem.inputs.index(problem.time_input)] = 0
+            initial[tuple(where)] = True
+        for on, hook in (
+            (self.mask & ~initial, problem.boundary_values),
+            (initial, problem.initial_values),
+        ):
+            if on.any():
+                points = mesh[on.reshape(-1)]
+                values = np.asarray(hook(points), dtype=np.float64).reshape(len(points), -1)
+                self.given[on] = values[:, 0]
 
 
 def grid_operators(
@@ -233,10 +261,17 @@ class CollocationObjective:
         self.solve()
 
     def solve(self) -> None:
-        matrices, eigen = grid_operators(self.net, self.system.terms, self.jitter)
-        u, self.newton_iterations = collocation_solve(
-            self.system, matrices, eigen, self.jitter, self.newton_steps
-        )
+        if self.system.terms is None:  # the problem's own residual: Newton, dense Jacobian
+            u, self.newton_iterations = newton_solve(
+                self.system, self.net, self.jitter, self.newton_steps, NEWTON_TOLERANCE
+            )
+            with torch.no_grad():
+                eigen = [torch.linalg.eigh(self.net.grid_kernel(k)) for k in range(u.ndim)]
+        else:
+            matrices, eigen = grid_operators(self.net, self.system.terms, self.jitter)
+            u, self.newton_iterations = collocation_solve(
+                self.system, matrices, eigen, self.jitter, self.newton_steps
+            )
         self.values = torch.as_tensor(u, dtype=torch.float64)
         with torch.no_grad():
             alpha = kron_solve(eigen, self.values.to(self.net.alpha.device), self.jitter)
@@ -299,6 +334,7 @@ class MAPObjective:
         self.boundary_weight, self.whitened = boundary_weight, whitened
         self.refresh_every, self.steps, self.count = refresh_every, steps, 0
         self.source = torch.tensor(system.source, dtype=torch.float64)
+        self.mesh = torch.as_tensor(system.mesh, dtype=torch.float64)
         self.mask = torch.as_tensor(system.mask)
         self.given = torch.as_tensor(system.given[system.mask], dtype=torch.float64)
         self.gaps = {"boundary_rms": float("nan"), "residual_rms": float("nan")}
@@ -336,16 +372,27 @@ class MAPObjective:
                 z = factor_solve(factor, z, k, half=True)
             logdet = logdet + (n / len(factor)) * 2 * torch.log(torch.diagonal(factor)).sum()
         quadratic = (z**2).sum()
-        lu = torch.zeros_like(u)
-        for k, axis_terms in enumerate(self.system.terms):
-            solved = None
-            for order, c in axis_terms.items():
-                if order == 0:
-                    lu = lu + c * u
-                    continue
-                if solved is None:
-                    solved = factor_solve(factors[k], u, k, half=False)
-                lu = lu + c * along(net.grid_kernel(k, order=order), solved, k)
+        solved: dict[int, torch.Tensor] = {}
+
+        def derivative(k: int, order: int, values: torch.Tensor) -> torch.Tensor:
+            """K_k^(order) (K_k + eps I)^{-1} along axis k (the solve cached for U itself)."""
+            if values is u:
+                if k not in solved:
+                    solved[k] = factor_solve(factors[k], u, k, half=False)
+                inner = solved[k]
+            else:
+                inner = factor_solve(factors[k], values, k, half=False)
+            return along(net.grid_kernel(k, order=order), inner, k)
+
+        if self.system.terms is None:  # the problem's own residual on the grid
+            problem = self.system.problem
+            fields = GridFields(u, derivative, self.mesh, problem.inputs, problem.outputs)
+            lu = problem.pde_residual(fields)[:, 0].reshape(u.shape)
+        else:
+            lu = torch.zeros_like(u)
+            for k, axis_terms in enumerate(self.system.terms):
+                for order, c in axis_terms.items():
+                    lu = lu + c * (u if order == 0 else derivative(k, order, u))
         if self.system.reaction is not None:
             lu = lu + self.system.reaction(u)
         residual = ((lu - self.source) ** 2).sum()
@@ -402,10 +449,20 @@ def memory_estimate(
 class GPSpectral(Method):
     name = "gp-spectral"
     tasks = ("field",)
-    needs = frozenset({"linear_operator"})
+    # the residual as coefficients (linear_operator) where given, else pde_residual on the grid
+    needs = frozenset({"residual", "grid_values"})
     paper = "Fang, Xu, Chen, Kirby & Zhe, ICLR 2024 (GP-HM)"
     defaults: dict[str, Any] = {
-        "solver": Option("collocation", choices=SOLVERS),
+        "solver": Option(
+            "auto",
+            choices=SOLVERS,
+            description="auto: collocation on an operator's coefficients, else map",
+        ),
+        "residual": Option(
+            "auto",
+            choices=RESIDUALS,
+            description="auto: the operator's coefficients if given, else pde_residual on the grid",
+        ),
         "grid": Option(128, min=4, max=65536),
         "time_grid": Option(
             0, min=0, max=65536, description="grid points on the time input (0: grid)"
@@ -448,21 +505,38 @@ class GPSpectral(Method):
             raise SciMLError(
                 f"gp-spectral solves problems in one or two inputs; {problem.name} has {d}"
             )
-        if not problem.steady:
-            bounded = [
-                n for n in problem.inputs if n != problem.time_input and n not in problem.periodic
-            ]
-            if bounded:
-                raise SciMLError(
-                    f"gp-spectral solves time-dependent problems periodic in space; "
-                    f"{problem.name} is bounded in {', '.join(bounded)}"
-                )
-        operator = problem.linear_operator()
-        operator_terms(operator.coefficients, problem.inputs)  # checked early
-        if operator.reaction is not None and d > 1 and self.options["solver"] == "collocation":
+        if len(problem.outputs) != 1:
             raise SciMLError(
-                f"gp-spectral's collocation solver handles a nonlinear operator ({problem.name}) "
-                "in one input only; use --set solver=map"
+                f"gp-spectral solves problems with one output; {problem.name} has "
+                f"{len(problem.outputs)}"
+            )
+        bounded = [
+            n for n in problem.inputs if n != problem.time_input and n not in problem.periodic
+        ]
+        for hook, needed, what in (
+            ("initial_values", not problem.steady, "initial values at given points"),
+            ("boundary_values", bool(bounded), "Dirichlet values at given boundary points"),
+        ):
+            if needed and not implements(problem, hook):
+                raise SciMLError(
+                    f"gp-spectral places its own grid and needs {what} ({hook}); "
+                    f"{problem.name} does not provide them"
+                )
+        self.operator = uses_operator(problem, self.options["residual"])
+        solver = self.options["solver"]
+        self.solver = ("collocation" if self.operator else "map") if solver == "auto" else solver
+        if self.operator:
+            operator = problem.linear_operator()
+            operator_terms(operator.coefficients, problem.inputs)  # checked early
+            if operator.reaction is not None and d > 1 and self.solver == "collocation":
+                raise SciMLError(
+                    f"gp-spectral's collocation solver handles a nonlinear operator "
+                    f"({problem.name}) in one input only; use --set solver=map"
+                )
+        elif self.solver == "collocation" and int(self.options["adam_steps"]) > 0:
+            raise SciMLError(
+                "gp-spectral's Newton on a residual takes no hyperparameter steps (each would "
+                "need a new dense solve): --set adam_steps=0"
             )
         kwargs = self.network_config()["kwargs"]
         images = [
@@ -475,7 +549,7 @@ class GPSpectral(Method):
             for k, p in enumerate(kwargs["period"])
         ]
         grid = kwargs["grid_points"]
-        learned = self.options["solver"] == "map" or int(self.options["adam_steps"]) > 0
+        learned = self.solver == "map" or int(self.options["adam_steps"]) > 0
         check_memory(
             memory_estimate(grid, int(self.options["components"]), images, learned),
             f"gp-spectral on a {' x '.join(map(str, grid))} grid",
@@ -530,9 +604,9 @@ class GPSpectral(Method):
         o = self.options
         started = time.perf_counter()  # the first solve is training time too
         net, jitter = self.network, float(o["jitter"])
-        system = GridSystem(self.problem, net)
+        system = GridSystem(self.problem, net, self.operator)
         model: nn.Module
-        if o["solver"] == "collocation":
+        if self.solver == "collocation":
             self.objective = CollocationObjective(system, net, jitter, int(o["newton_steps"]))
             model, steps = net, int(o["adam_steps"])
         else:
@@ -557,7 +631,7 @@ class GPSpectral(Method):
                 whitened,
             )
         first_solve = time.perf_counter() - started
-        decay = float(o["map_decay"]) if o["solver"] == "map" else 1.0
+        decay = float(o["map_decay"]) if self.solver == "map" else 1.0
         phases = (
             [Phase("adam", steps, lr=float(o["lr"]), decay_rate=decay, decay_steps=steps)]
             if steps
