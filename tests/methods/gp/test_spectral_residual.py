@@ -10,8 +10,10 @@ import torch
 
 import sciml
 from sciml.core.errors import SciMLError
+from sciml.methods.gp.grid import GridSystem, along
 from sciml.methods.gp.grid_fields import GridFields
-from sciml.methods.gp.spectral import GPSpectral, GridSystem, MAPObjective, MAPState, along
+from sciml.methods.gp.map_objective import MAPObjective, MAPState
+from sciml.methods.gp.spectral import GPSpectral
 from sciml.problems import load_problem
 
 
@@ -84,7 +86,7 @@ def test_burgers_at_a_mild_viscosity():
 
 
 def test_burgers_through_the_map_objective():
-    # the joint Adam MAP (the default for a residual): measured 6.3e-2 (2000 steps, ~25 s); it
+    # the joint Adam MAP (the default for a residual): measured 6.3e-2 at 2000 steps (~25 s); it
     # plateaus (0.20 on 128 x 128): the learned residual precision stays small
     _, metrics = _smoke("burgers", nu=0.1, map_steps=600)
     assert metrics["rel_l2"] < 0.5
