@@ -26,12 +26,9 @@ def run_one(m: int, dense: bool) -> dict:
     """One solve on an m x m grid; the dense variant solves the same system as one matrix."""
     import torch
 
-    from sciml.methods.gp.spectral import (
-        CollocationObjective,
-        GPSpectral,
-        GridSystem,
-        grid_operators,
-    )
+    from sciml.methods.gp.collocation import CollocationObjective
+    from sciml.methods.gp.grid import GridSystem, grid_operators
+    from sciml.methods.gp.spectral import GPSpectral
     from sciml.problems import load_problem
 
     problem = load_problem("poisson", overrides={"solution": "sin6cos20"})

@@ -32,6 +32,8 @@ CAPABILITIES = {
     "linear_operator": "an operator given as constant coefficients of derivatives, an optional "
     "pointwise nonlinearity and a source (linear_operator)",
     "exact_solution": "a closed-form solution (exact_solution)",
+    "grid_values": "initial and Dirichlet values at points a method places itself, e.g. a grid's "
+    "faces (initial_values when time-dependent, boundary_values on bounded inputs)",
     "operator_data": "input/output function pairs from the reference solver (operator_dataset)",
     "initial_value_data": "initial states -> reference trajectories on a time grid "
     "(operator_dataset)",
@@ -168,8 +170,10 @@ class Equation:
         raise NotImplementedError
 
     def boundary_values(self, points: np.ndarray) -> np.ndarray:
-        """Steady problems: the Dirichlet values of every output at given (N, d) boundary points
-        (N, n_out), for methods that place their own boundary points (e.g. a grid's faces)."""
+        """The Dirichlet values of every output at given (N, d) points on the faces of bounded
+        (non-periodic, non-time) inputs (N, n_out), for methods that place their own boundary
+        points (e.g. a grid's faces); steady problems, and time-dependent ones with Dirichlet
+        data in space (Burgers)."""
         raise NotImplementedError
 
     def initial_values(self, points: np.ndarray) -> np.ndarray:

@@ -21,7 +21,9 @@ from sciml.problems.base import EQUATIONS, Equation, FieldReference
 class Burgers(Equation):
     inputs = ("x", "t")
     time_input = "t"
-    provides = frozenset({"residual", "time_dependent", "lagrangian", "operator_data"})
+    provides = frozenset(
+        {"residual", "time_dependent", "lagrangian", "operator_data", "grid_values"}
+    )
     outputs = ("u",)
     equation_text = (
         "u_t + u u_x = nu u_xx, x in [-1,1], t in [0,1], u(x,0) = -sin(pi x), u(+-1,t) = 0"
@@ -38,6 +40,13 @@ class Burgers(Equation):
     def initial_data(self, n: int, generator: torch.Generator) -> tuple[torch.Tensor, torch.Tensor]:
         points = self.sample_domain(n, generator, t=0.0)
         return points, -torch.sin(torch.pi * points[:, :1])
+
+    def initial_values(self, points: np.ndarray) -> np.ndarray:
+        return -np.sin(np.pi * np.asarray(points, dtype=np.float64)[:, :1])
+
+    def boundary_values(self, points: np.ndarray) -> np.ndarray:
+        """u(+-1, t) = 0."""
+        return np.zeros((len(points), 1))
 
     def boundary_residual(self, net, t: torch.Tensor) -> torch.Tensor:
         left = torch.cat([-torch.ones_like(t), t], dim=-1)

@@ -24,7 +24,9 @@ TWO_PI = 2.0 * math.pi
 class ConvectionDiffusion(Equation):
     inputs = ("x", "t")
     time_input = "t"
-    provides = frozenset({"residual", "time_dependent", "lagrangian", "linear_operator"})
+    provides = frozenset(
+        {"residual", "time_dependent", "lagrangian", "linear_operator", "grid_values"}
+    )
     outputs = ("u",)
     equation_text = "u_t + beta u_x = nu u_xx, x in [0, 2pi) periodic, t in [0,1], u(x,0) = u0(x)"
 

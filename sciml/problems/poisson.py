@@ -72,7 +72,7 @@ SOLUTIONS: dict[str, Manufactured] = {
 class Poisson(Equation):
     outputs = ("u",)
     time_input = None
-    provides = frozenset({"residual", "steady", "linear_operator", "exact_solution"})
+    provides = frozenset({"residual", "steady", "linear_operator", "exact_solution", "grid_values"})
     equation_text = "-Δu = f on [0,1]^d, u = u_exact on the boundary"
     solutions: dict[str, Manufactured] = SOLUTIONS  # a subclass with other physics has its own
 

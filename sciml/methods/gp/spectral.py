@@ -13,8 +13,9 @@ MAP objective of the paper is
     1/2 U^T K^{-1} U + 1/2 log|K|
       - w (|B|/2 log tau - tau/2 |U_B - g|^2) - (N/2 log v - v/2 |L U + r(U) - f|^2),
 
-with U_B the constrained nodes (Dirichlet faces of a steady problem; the t = 0 face of a
-time-dependent one, whose other inputs are periodic), the residual at every node, tau and v
+with U_B the constrained nodes (the Dirichlet faces of bounded inputs; the t = 0 face of the time
+input; none on a periodic input), the residual at every node (from the operator's coefficients,
+or the problem's own ``pde_residual`` on the grid: :mod:`.grid_fields`), tau and v
 learned precisions and w the boundary weight (200 in the paper's code). Two solvers:
 
 - ``solver=map`` minimises it jointly over U, the kernel hyperparameters (log weights,
@@ -22,12 +23,17 @@ learned precisions and w the boundary weight (200 in the paper's code). Two solv
   (xuangu-fang/Gaussian-Process-Slover-for-High-Freq-PDE, ``model_GP_solver_1d.py``), with the
   quadratic form and the log-determinant from per-dimension Cholesky factors: never an N x N
   matrix.
-- ``solver=collocation`` (the default) takes its noise-free limit (tau, v -> infinity): the
-  constrained values are g and the residual is zero at every other node, a square system solved
+- ``solver=collocation`` (``auto``'s choice on coefficients) takes its noise-free limit (tau,
+  v -> infinity): the constrained values are g and the residual is zero at every other node, a
+  square system solved
   for the current hyperparameters as a Sylvester equation from per-dimension Schur forms (a dense
   solve in 1D, Newton iterations when r is nonlinear), never an N x N system; ``adam_steps``
   optional Adam steps on the hyperparameters for the prior's negative log density of that U (at
   which the residual and boundary terms vanish with zero gradient) alternate with the solve.
+
+Modules, one concept each: :mod:`.grid` (the problem on the grid, per-axis operators),
+:mod:`.grid_fields` (a residual on the grid), :mod:`.collocation` and :mod:`.grid_newton` (the
+noise-free solve), :mod:`.map_objective` (the joint MAP), this one (the method).
 
 Periodic inputs use the periodic summation of the kernel (the field is periodic by construction,
 so a periodic boundary condition needs no constraint). Weights in the log domain are the Jeffreys
@@ -42,7 +48,6 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import scipy.linalg
 import torch
 from torch import nn
 
@@ -51,334 +56,22 @@ from sciml.core.memory import check_memory
 from sciml.core.options import Option
 from sciml.core.training import Evaluator, Phase, TrainResult
 from sciml.methods.base import METHODS, Method
-from sciml.nets.spectral_gp import BASES, MAX_IMAGES, TAIL, SpectralGPField, kron_solve
+from sciml.methods.gp.collocation import CollocationObjective
+from sciml.methods.gp.grid import (
+    GridSystem,
+    factor_solve,
+    implements,
+    operator_terms,
+    uses_operator,
+)
+from sciml.methods.gp.map_objective import MAPObjective, MAPState
+from sciml.nets.spectral_gp import BASES, MAX_IMAGES, TAIL, SpectralGPField
 from sciml.problems.base import Equation
 
-SOLVERS = ("collocation", "map")
+SOLVERS = ("auto", "collocation", "map")
+RESIDUALS = ("auto", "pde")
 MAP_INITS = ("zeros", "collocation")
 MAP_VARIABLES = ("whitened", "values")
-NEWTON_TOLERANCE = 1e-10  # the last Newton step's change of the field, relative
-
-
-def operator_terms(
-    coefficients: dict[str, float], inputs: tuple[str, ...]
-) -> list[dict[int, float]]:
-    """Per dimension k, {derivative order: coefficient} of L = sum_k M_k (a Kronecker sum); the
-    ``u`` term goes to dimension 0. Mixed derivatives (``u_xy``) have no such form: refused."""
-    terms: list[dict[int, float]] = [{} for _ in inputs]
-    for name, value in coefficients.items():
-        head, _, tail = name.partition("_")
-        if head != "u" or (name != "u" and not tail):
-            raise SciMLError(f"cannot read the operator term {name!r} (expected u, u_x, u_xx, ...)")
-        if not tail:
-            terms[0][0] = terms[0].get(0, 0.0) + float(value)
-            continue
-        axes = {tail.count(n) for n in inputs if n in tail}
-        used = [k for k, n in enumerate(inputs) if n in tail]
-        if len(used) != 1 or len(tail) > 2 or axes != {len(tail)}:
-            raise SciMLError(
-                f"gp-spectral handles first and second derivatives in one input at a time; the "
-                f"operator term {name!r} is not of that form"
-            )
-        k = used[0]
-        terms[k][len(tail)] = terms[k].get(len(tail), 0.0) + float(value)
-    return terms
-
-
-def along(matrix: torch.Tensor, values: torch.Tensor, axis: int) -> torch.Tensor:
-    """``matrix`` applied to ``values`` along ``axis`` (a Kronecker factor's product)."""
-    return torch.movedim(torch.tensordot(matrix, values, dims=([1], [axis])), 0, axis)
-
-
-def factor_solve(factor: torch.Tensor, values: torch.Tensor, axis: int, half: bool) -> torch.Tensor:
-    """``values`` along ``axis`` solved with the Cholesky factor L of K_k: L^{-1} (``half``) or
-    K_k^{-1} = L^{-T} L^{-1}."""
-    moved = torch.movedim(values, axis, 0)
-    flat = moved.reshape(len(factor), -1)
-    if half:
-        out = torch.linalg.solve_triangular(factor, flat, upper=False)
-    else:
-        out = torch.cholesky_solve(flat, factor)
-    return torch.movedim(out.reshape(moved.shape), 0, axis)
-
-
-def refresh_alpha(net: SpectralGPField, values: torch.Tensor, jitter: float) -> None:
-    """alpha = K^{-1} vec U for the field's current hyperparameters."""
-    with torch.no_grad():
-        eigen = [torch.linalg.eigh(net.grid_kernel(k)) for k in range(values.dim())]
-        net.alpha.copy_(kron_solve(eigen, values.to(net.alpha.device), jitter))
-
-
-class GridSystem:
-    """A problem on the field's grid: the per-axis operators' terms, the pointwise nonlinearity,
-    the source, and the constrained nodes. Per axis, ``fixed`` holds the indices whose values are
-    given and ``free`` the rest: both ends of a bounded input of a steady problem (Dirichlet), the
-    first of the time input (the initial condition), none of a periodic input."""
-
-    def __init__(self, problem: Equation, net: SpectralGPField) -> None:
-        operator = problem.linear_operator()
-        self.terms = operator_terms(operator.coefficients, problem.inputs)
-        self.reaction = operator.reaction
-        axes = [a.detach().cpu().numpy() for a in net.axes]
-        self.shape = tuple(len(a) for a in axes)
-        mesh = np.stack(np.meshgrid(*axes, indexing="ij"), axis=-1).reshape(-1, len(axes))
-        self.mesh = mesh
-        self.source = np.asarray(operator.source(mesh), dtype=np.float64).reshape(self.shape)
-        self.fixed: list[np.ndarray] = []
-        for k, name in enumerate(problem.inputs):
-            if net.period[k] is not None:
-                self.fixed.append(np.zeros(0, dtype=int))
-            elif name == problem.time_input:
-                self.fixed.append(np.array([0]))
-            else:
-                self.fixed.append(np.array([0, self.shape[k] - 1]))
-        self.free = [np.setdiff1d(np.arange(m), f) for m, f in zip(self.shape, self.fixed)]
-        self.mask = np.zeros(self.shape, dtype=bool)
-        for k, index in enumerate(self.fixed):
-            where: list[Any] = [slice(None)] * len(self.shape)
-            where[k] = index
-            self.mask[tuple(where)] = True
-        points = mesh[self.mask.reshape(-1)]
-        if problem.steady:
-            values = problem.boundary_values(points)
-        else:
-            values = problem.initial_values(points)
-        self.given = np.zeros(self.shape)
-        self.given[self.mask] = np.asarray(values, dtype=np.float64).reshape(len(points), -1)[:, 0]
-
-
-def grid_operators(
-    net: SpectralGPField, terms: list[dict[int, float]], jitter: float
-) -> tuple[list[np.ndarray], list[tuple[torch.Tensor, torch.Tensor]]]:
-    """The per-dimension operators M_k = sum_o c_o K_k^(o) (K_k + eps I)^{-1} on the grid and the
-    eigendecompositions of K_k."""
-    matrices, eigen = [], []
-    with torch.no_grad():
-        for k, axis_terms in enumerate(terms):
-            gram = net.grid_kernel(k)
-            lam, q = torch.linalg.eigh(gram)
-            eigen.append((lam, q))
-            inverse = (q / (lam + jitter)) @ q.T
-            m = torch.zeros_like(gram)
-            for order, c in axis_terms.items():
-                m += c * (net.grid_kernel(k, order=order) @ inverse)
-            matrices.append(m.cpu().numpy())
-    return matrices, eigen
-
-
-def collocation_solve(
-    system: GridSystem,
-    matrices: list[np.ndarray],
-    eigen: list[tuple[torch.Tensor, torch.Tensor]],
-    jitter: float,
-    newton_steps: int,
-) -> tuple[np.ndarray, int | None]:
-    """U with the given values at the constrained nodes and L U + r(u) = f at the others; the
-    Newton iterations taken (None when the operator is linear, -1 when Newton did not converge).
-
-    The square system is nearly singular (K's smallest eigenvalues are far below the jitter), so
-    U carries large components along those eigenvectors that the field u = K (K + eps I)^{-1} U
-    filters out: the nonlinearity is evaluated on the field's grid values u, not on U."""
-    u = system.given.copy()
-    free, fixed = system.free, system.fixed
-    if len(matrices) == 1:
-        (m,) = matrices
-        (fr,), (fx,) = free, fixed
-        a = m[np.ix_(fr, fr)]
-        rest = system.source[fr] - m[np.ix_(fr, fx)] @ u[fx]
-        u[fr] = np.linalg.solve(a, rest)  # the linear part alone: Newton's first iterate
-        if system.reaction is None:
-            return u, None
-        ((lam, q),) = eigen
-        smooth = ((q * (lam / (lam + jitter))) @ q.T).cpu().numpy()  # U -> u on the grid
-        for iteration in range(1, newton_steps + 1):
-            field = torch.as_tensor(smooth @ u).requires_grad_(True)
-            r = system.reaction(field)
-            (slope,) = torch.autograd.grad(r.sum(), field)
-            gap = a @ u[fr] + r.detach().numpy()[fr] - rest
-            jacobian = a + slope.numpy()[fr, None] * smooth[np.ix_(fr, fr)]
-            step = np.linalg.solve(jacobian, gap)
-            u[fr] -= step
-            if not np.all(np.isfinite(u)):
-                break
-            change = np.linalg.norm(smooth[:, fr] @ step)  # the field's change, not U's
-            if change <= NEWTON_TOLERANCE * max(np.linalg.norm(smooth @ u), 1.0):
-                return u, iteration
-        return u, -1
-    if len(matrices) == 2:
-        m1, m2 = matrices
-        (f1, f2), (x1, x2) = free, fixed
-        rhs = (
-            system.source[np.ix_(f1, f2)]
-            - m1[np.ix_(f1, x1)] @ u[np.ix_(x1, f2)]
-            - u[np.ix_(f1, x2)] @ m2[np.ix_(f2, x2)].T
-        )
-        u[np.ix_(f1, f2)] = scipy.linalg.solve_sylvester(
-            m1[np.ix_(f1, f1)], m2[np.ix_(f2, f2)].T, rhs
-        )
-        return u, None
-    raise SciMLError("gp-spectral solves problems in one or two inputs")
-
-
-class CollocationObjective:
-    """``solver=collocation``: :meth:`solve` fixes U (and the network's alpha) for the current
-    hyperparameters; :meth:`loss` is the prior's negative log density of that U per grid node."""
-
-    def __init__(
-        self, system: GridSystem, net: SpectralGPField, jitter: float, newton_steps: int
-    ) -> None:
-        self.system, self.net, self.jitter, self.newton_steps = system, net, jitter, newton_steps
-        self.values = torch.zeros(system.shape, dtype=torch.float64)  # U
-        self.newton_iterations: int | None = None
-        self.solve()
-
-    def solve(self) -> None:
-        matrices, eigen = grid_operators(self.net, self.system.terms, self.jitter)
-        u, self.newton_iterations = collocation_solve(
-            self.system, matrices, eigen, self.jitter, self.newton_steps
-        )
-        self.values = torch.as_tensor(u, dtype=torch.float64)
-        with torch.no_grad():
-            alpha = kron_solve(eigen, self.values.to(self.net.alpha.device), self.jitter)
-            self.net.alpha.copy_(alpha)
-
-    def loss(self, phase: Phase | None = None) -> tuple[torch.Tensor, dict[str, float]]:
-        z = self.values.to(self.net.alpha.device)
-        n = z.numel()
-        logdet = z.new_zeros(())
-        for k in range(z.dim()):
-            gram = self.net.grid_kernel(k)
-            eye = torch.eye(len(gram), dtype=gram.dtype, device=gram.device)
-            factor = torch.linalg.cholesky(gram + self.jitter * eye)
-            z = factor_solve(factor, z, k, half=True)
-            logdet = logdet + (n / len(gram)) * 2 * torch.log(torch.diagonal(factor)).sum()
-        quadratic = (z**2).sum()
-        loss = 0.5 * (quadratic + logdet) / n
-        return loss, {"quadratic": float(quadratic.detach()) / n}
-
-    def after_step(self, phase: Phase, info: dict[str, float]) -> bool:
-        self.solve()  # U and alpha for the updated hyperparameters, before any evaluation
-        return False
-
-    def state_dict(self) -> dict[str, Any]:
-        return {}
-
-    def load_state_dict(self, state: dict[str, Any]) -> None:
-        self.solve()
-
-
-class MAPState(nn.Module):
-    """What ``solver=map`` optimises: the field's hyperparameters (its parameters), the grid
-    values (U itself, or z with U = (L_1 (x) ... (x) L_d) z for the Cholesky factors L_k of the
-    K_k: the whitened coordinates) and the log precisions of the boundary (tau) and residual (v)
-    likelihoods."""
-
-    def __init__(self, net: SpectralGPField, values: torch.Tensor) -> None:
-        super().__init__()
-        self.net = net
-        self.values = nn.Parameter(values.clone())
-        self.log_tau = nn.Parameter(torch.zeros((), dtype=torch.float64))
-        self.log_v = nn.Parameter(torch.zeros((), dtype=torch.float64))
-
-
-class MAPObjective:
-    """``solver=map``: the negative log joint of the module docstring per grid node, over U, the
-    hyperparameters and the precisions together (one Adam step each call)."""
-
-    def __init__(
-        self,
-        system: GridSystem,
-        state: MAPState,
-        jitter: float,
-        boundary_weight: float,
-        refresh_every: int,
-        steps: int,
-        whitened: bool = False,
-    ) -> None:
-        self.system, self.state, self.jitter = system, state, jitter
-        self.boundary_weight, self.whitened = boundary_weight, whitened
-        self.refresh_every, self.steps, self.count = refresh_every, steps, 0
-        self.source = torch.tensor(system.source, dtype=torch.float64)
-        self.mask = torch.as_tensor(system.mask)
-        self.given = torch.as_tensor(system.given[system.mask], dtype=torch.float64)
-        self.gaps = {"boundary_rms": float("nan"), "residual_rms": float("nan")}
-        self.refresh()
-
-    @staticmethod
-    def cholesky_factors(net: SpectralGPField, d: int, jitter: float) -> list[torch.Tensor]:
-        """The Cholesky factors of K_k + eps I."""
-        out = []
-        for k in range(d):
-            gram = net.grid_kernel(k)
-            eye = torch.eye(len(gram), dtype=gram.dtype, device=gram.device)
-            out.append(torch.linalg.cholesky(gram + jitter * eye))
-        return out
-
-    def factors(self) -> list[torch.Tensor]:
-        return self.cholesky_factors(self.state.net, self.state.values.dim(), self.jitter)
-
-    def grid_values(self, factors: list[torch.Tensor]) -> torch.Tensor:
-        """U from the optimised variables."""
-        u = self.state.values
-        if self.whitened:
-            for k, factor in enumerate(factors):
-                u = along(factor, u, k)
-        return u
-
-    def loss(self, phase: Phase | None = None) -> tuple[torch.Tensor, dict[str, float]]:
-        net = self.state.net
-        factors = self.factors()
-        u = self.grid_values(factors)
-        n, nb = u.numel(), int(self.mask.sum())
-        z, logdet = self.state.values, u.new_zeros(())
-        for k, factor in enumerate(factors):
-            if not self.whitened:
-                z = factor_solve(factor, z, k, half=True)
-            logdet = logdet + (n / len(factor)) * 2 * torch.log(torch.diagonal(factor)).sum()
-        quadratic = (z**2).sum()
-        lu = torch.zeros_like(u)
-        for k, axis_terms in enumerate(self.system.terms):
-            solved = None
-            for order, c in axis_terms.items():
-                if order == 0:
-                    lu = lu + c * u
-                    continue
-                if solved is None:
-                    solved = factor_solve(factors[k], u, k, half=False)
-                lu = lu + c * along(net.grid_kernel(k, order=order), solved, k)
-        if self.system.reaction is not None:
-            lu = lu + self.system.reaction(u)
-        residual = ((lu - self.source) ** 2).sum()
-        boundary = ((u[self.mask] - self.given) ** 2).sum()
-        log_tau, log_v = self.state.log_tau, self.state.log_v
-        nll = (
-            0.5 * (quadratic + logdet)
-            - self.boundary_weight * (0.5 * nb * log_tau - 0.5 * torch.exp(log_tau) * boundary)
-            - (0.5 * n * log_v - 0.5 * torch.exp(log_v) * residual)
-        )
-        self.gaps = {
-            "boundary_rms": math.sqrt(float(boundary.detach()) / nb),
-            "residual_rms": math.sqrt(float(residual.detach()) / n),
-        }
-        return nll / n, dict(self.gaps)
-
-    def after_step(self, phase: Phase, info: dict[str, float]) -> bool:
-        self.count += 1
-        if self.count % self.refresh_every == 0 or self.count >= self.steps:
-            self.refresh()  # alpha for the evaluations the trainer may make now
-        return False
-
-    def refresh(self) -> None:
-        with torch.no_grad():
-            self.values = self.grid_values(self.factors()).detach()
-        refresh_alpha(self.state.net, self.values, self.jitter)
-
-    def state_dict(self) -> dict[str, Any]:
-        return {"count": self.count}
-
-    def load_state_dict(self, state: dict[str, Any]) -> None:
-        self.count = int(state.get("count", 0))
-        self.refresh()
 
 
 def memory_estimate(
@@ -402,10 +95,20 @@ def memory_estimate(
 class GPSpectral(Method):
     name = "gp-spectral"
     tasks = ("field",)
-    needs = frozenset({"linear_operator"})
+    # the residual as coefficients (linear_operator) where given, else pde_residual on the grid
+    needs = frozenset({"residual", "grid_values"})
     paper = "Fang, Xu, Chen, Kirby & Zhe, ICLR 2024 (GP-HM)"
     defaults: dict[str, Any] = {
-        "solver": Option("collocation", choices=SOLVERS),
+        "solver": Option(
+            "auto",
+            choices=SOLVERS,
+            description="auto: collocation on an operator's coefficients, else map",
+        ),
+        "residual": Option(
+            "auto",
+            choices=RESIDUALS,
+            description="auto: the operator's coefficients if given, else pde_residual on the grid",
+        ),
         "grid": Option(128, min=4, max=65536),
         "time_grid": Option(
             0, min=0, max=65536, description="grid points on the time input (0: grid)"
@@ -448,21 +151,38 @@ class GPSpectral(Method):
             raise SciMLError(
                 f"gp-spectral solves problems in one or two inputs; {problem.name} has {d}"
             )
-        if not problem.steady:
-            bounded = [
-                n for n in problem.inputs if n != problem.time_input and n not in problem.periodic
-            ]
-            if bounded:
-                raise SciMLError(
-                    f"gp-spectral solves time-dependent problems periodic in space; "
-                    f"{problem.name} is bounded in {', '.join(bounded)}"
-                )
-        operator = problem.linear_operator()
-        operator_terms(operator.coefficients, problem.inputs)  # checked early
-        if operator.reaction is not None and d > 1 and self.options["solver"] == "collocation":
+        if len(problem.outputs) != 1:
             raise SciMLError(
-                f"gp-spectral's collocation solver handles a nonlinear operator ({problem.name}) "
-                "in one input only; use --set solver=map"
+                f"gp-spectral solves problems with one output; {problem.name} has "
+                f"{len(problem.outputs)}"
+            )
+        bounded = [
+            n for n in problem.inputs if n != problem.time_input and n not in problem.periodic
+        ]
+        for hook, needed, what in (
+            ("initial_values", not problem.steady, "initial values at given points"),
+            ("boundary_values", bool(bounded), "Dirichlet values at given boundary points"),
+        ):
+            if needed and not implements(problem, hook):
+                raise SciMLError(
+                    f"gp-spectral places its own grid and needs {what} ({hook}); "
+                    f"{problem.name} does not provide them"
+                )
+        self.operator = uses_operator(problem, self.options["residual"])
+        solver = self.options["solver"]
+        self.solver = ("collocation" if self.operator else "map") if solver == "auto" else solver
+        if self.operator:
+            operator = problem.linear_operator()
+            operator_terms(operator.coefficients, problem.inputs)  # checked early
+            if operator.reaction is not None and d > 1 and self.solver == "collocation":
+                raise SciMLError(
+                    f"gp-spectral's collocation solver handles a nonlinear operator "
+                    f"({problem.name}) in one input only; use --set solver=map"
+                )
+        elif self.solver == "collocation" and int(self.options["adam_steps"]) > 0:
+            raise SciMLError(
+                "gp-spectral's Newton on a residual takes no hyperparameter steps (each would "
+                "need a new dense solve): --set adam_steps=0"
             )
         kwargs = self.network_config()["kwargs"]
         images = [
@@ -475,7 +195,7 @@ class GPSpectral(Method):
             for k, p in enumerate(kwargs["period"])
         ]
         grid = kwargs["grid_points"]
-        learned = self.options["solver"] == "map" or int(self.options["adam_steps"]) > 0
+        learned = self.solver == "map" or int(self.options["adam_steps"]) > 0
         check_memory(
             memory_estimate(grid, int(self.options["components"]), images, learned),
             f"gp-spectral on a {' x '.join(map(str, grid))} grid",
@@ -530,9 +250,9 @@ class GPSpectral(Method):
         o = self.options
         started = time.perf_counter()  # the first solve is training time too
         net, jitter = self.network, float(o["jitter"])
-        system = GridSystem(self.problem, net)
+        system = GridSystem(self.problem, net, self.operator)
         model: nn.Module
-        if o["solver"] == "collocation":
+        if self.solver == "collocation":
             self.objective = CollocationObjective(system, net, jitter, int(o["newton_steps"]))
             model, steps = net, int(o["adam_steps"])
         else:
@@ -557,7 +277,7 @@ class GPSpectral(Method):
                 whitened,
             )
         first_solve = time.perf_counter() - started
-        decay = float(o["map_decay"]) if o["solver"] == "map" else 1.0
+        decay = float(o["map_decay"]) if self.solver == "map" else 1.0
         phases = (
             [Phase("adam", steps, lr=float(o["lr"]), decay_rate=decay, decay_steps=steps)]
             if steps

@@ -122,8 +122,13 @@ def test_round_trip_predicts_identically_off_the_grid(tmp_path):
     assert np.abs(loaded.predict(points) - exact).max() < 1e-2
 
 
-def test_problem_without_a_linear_operator_is_refused():
-    with pytest.raises(SciMLError, match="linear_operator"):
+def test_problem_without_a_residual_is_refused(monkeypatch):
+    # a problem with an operator's coefficients or a pde_residual runs (burgers: the residual on
+    # the grid, tests/methods/gp/test_spectral_residual.py); one with neither is refused at plan
+    from sciml.problems.burgers import Burgers
+
+    monkeypatch.setattr(Burgers, "provides", frozenset({"time_dependent"}))
+    with pytest.raises(SciMLError, match="needs grid_values, residual"):
         sciml.solve("burgers", "gp-spectral", budget="smoke", progress=False)
 
 

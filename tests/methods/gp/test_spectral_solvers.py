@@ -54,11 +54,11 @@ def test_convection_with_time_as_a_grid_axis():
     assert metrics["grid_nodes"] == 32 * 400
 
 
-def test_time_dependent_problem_must_be_periodic_in_space(monkeypatch):
+def test_bounded_space_needs_dirichlet_values(monkeypatch):
     from sciml.problems.convection_diffusion import ConvectionDiffusion
 
     monkeypatch.setattr(ConvectionDiffusion, "periodic", property(lambda self: {}))
-    with pytest.raises(SciMLError, match="periodic in space.*bounded in x"):
+    with pytest.raises(SciMLError, match="needs Dirichlet values.*boundary_values"):
         _smoke("convection-diffusion")
 
 
