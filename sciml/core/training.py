@@ -263,6 +263,7 @@ class Trainer:
                     # what this step may change before it completes: an interruption inside it
                     # (Ctrl-C lands mid-closure in L-BFGS) rewinds all of it, so that a resume
                     # repeats the step from the same model, optimizer, objective and RNG states
+                    start = self._snapshot()  # the state this step evaluates its loss at
                     objective_before = self.objective.state_dict()
                     rng_before = torch.get_rng_state()
                     # (Adam's too: Ctrl-C can land inside or just after optimizer.step())
@@ -270,7 +271,7 @@ class Trainer:
                     try:
                         info = self._step(phase, optimizer, call)
                     except KeyboardInterrupt:  # keep what was done: resume from this step
-                        self.model.load_state_dict(good)
+                        self.model.load_state_dict(start)
                         self.objective.load_state_dict(objective_before)
                         optimizer.load_state_dict(optimizer_before)
                         torch.set_rng_state(rng_before)
@@ -286,14 +287,16 @@ class Trainer:
                     result.steps += _steps_of(phase, call + 1) - _steps_of(phase, call)
                     loss = info.get("loss", float("nan"))
                     if not math.isfinite(loss) or not _finite(self.model):
-                        self.model.load_state_dict(good)
+                        # the loss was evaluated at ``start``: a non-finite loss rejects it too,
+                        # and the state kept is the last one whose loss was finite
+                        self.model.load_state_dict(start if math.isfinite(loss) else good)
                         result.diverged = (
                             f"training diverged (loss {loss}) at {phase.optimizer} step "
                             f"{_steps_of(phase, call + 1)}; kept the last finite state"
                         )
                         bar.advance(0, result.diverged)
                         return result
-                    good = self._snapshot()
+                    good = start
                     end_phase = self.objective.after_step(phase, info)
                     last = end_phase or call == phase.n_calls - 1
                     crossed = before // self.eval_every != result.steps // self.eval_every

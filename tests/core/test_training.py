@@ -45,6 +45,26 @@ def test_divergence_stops_and_keeps_the_last_finite_state():
     assert result.steps == 11
 
 
+def test_divergence_keeps_the_last_state_whose_loss_was_finite():
+    """A state with finite weights whose loss is not finite (e.g. hyperparameters that make a
+    kernel matrix indefinite) is not kept: the state kept is the one the last finite loss was
+    evaluated at."""
+    model = nn.Linear(2, 1, bias=False)
+    seen = []
+
+    class Recording(Quadratic):
+        def loss(self, phase):
+            seen.append(self.model.weight.detach().clone())
+            return super().loss(phase)
+
+    result = Trainer(
+        model, Recording(model, explode_at=11), [Phase("adam", 100, lr=0.1)], progress=False
+    ).run()
+    assert result.diverged is not None
+    torch.testing.assert_close(model.weight, seen[9], rtol=0, atol=0)  # step 10's, loss finite
+    assert not torch.equal(model.weight, seen[10])  # step 11's: its loss was NaN
+
+
 def test_resume_continues_to_the_same_result(tmp_path):
     phases = [Phase("adam", 40, lr=0.05), Phase("lbfgs", 20)]
     torch.manual_seed(0)

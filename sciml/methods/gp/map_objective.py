@@ -55,12 +55,15 @@ class MAPObjective:
 
     @staticmethod
     def cholesky_factors(net: SpectralGPField, d: int, jitter: float) -> list[torch.Tensor]:
-        """The Cholesky factors of K_k + eps I."""
+        """The Cholesky factors of K_k + eps I; NaN where hyperparameters that left the sane
+        range make a matrix indefinite, so the loss turns non-finite and the trainer stops with
+        its message and the last finite state (instead of a LinAlgError mid-step)."""
         out = []
         for k in range(d):
             gram = net.grid_kernel(k)
             eye = torch.eye(len(gram), dtype=gram.dtype, device=gram.device)
-            out.append(torch.linalg.cholesky(gram + jitter * eye))
+            factor, info = torch.linalg.cholesky_ex(gram + jitter * eye)
+            out.append(torch.where(info == 0, factor, torch.full_like(factor, float("nan"))))
         return out
 
     def factors(self) -> list[torch.Tensor]:
