@@ -6,6 +6,7 @@ import os
 from pathlib import Path
 
 import pytest
+import torch
 
 ROOT = str(Path(__file__).resolve().parents[1])
 
@@ -18,3 +19,13 @@ def _data_dir(tmp_path_factory):
     mp.setenv("PYTHONPATH", ROOT + (os.pathsep + path if path else ""))
     yield
     mp.undo()
+
+
+@pytest.fixture
+def one_thread():
+    """One torch thread for the test: small tensors run faster on one, and a test then does not
+    fight other processes for the cores. Use with ``pytestmark = pytest.mark.usefixtures(...)``."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)

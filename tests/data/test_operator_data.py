@@ -18,12 +18,7 @@ BURGERS = {"n_train": 4, "n_test": 2, "generation_resolution": 128, "resolution"
 NS = {"n_train": 2, "n_test": 1, "resolution": 32, "t_in": 2, "t_out": 1, "snapshot_dt": 0.5}
 
 
-@pytest.fixture(autouse=True)
-def one_thread():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 
 def test_burgers_sample_equals_a_direct_solve():

@@ -3,18 +3,11 @@ the task's calling convention and its errors."""
 
 import numpy as np
 import pytest
-import torch
 
 import sciml
 from sciml.core.errors import SciMLError
 
-
-@pytest.fixture(autouse=True)
-def one_thread():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 
 def test_node_trajectories_smoke_round_trip_and_errors(tmp_path):

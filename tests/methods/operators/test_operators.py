@@ -4,7 +4,6 @@ import json
 
 import numpy as np
 import pytest
-import torch
 
 import sciml
 from sciml.core.errors import SciMLError
@@ -16,12 +15,7 @@ BURGERS = {"n_train": "24", "n_test": "6", "epochs": "3"}
 NS = {"n_train": "6", "n_test": "2", "epochs": "2", "resolution": "16"}
 
 
-@pytest.fixture(autouse=True)
-def one_thread():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 
 def _test_inputs(problem, overrides):

@@ -20,12 +20,7 @@ DATA = {"n_train": 4, "n_test": 2, "generation_resolution": 128, "resolution": 6
 RUN = {"n_train": "24", "n_test": "6", "epochs": "2", "n_times": "5"}
 
 
-@pytest.fixture(autouse=True)
-def one_thread():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 
 def test_layout_times_and_a_direct_solve(tmp_path):
