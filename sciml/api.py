@@ -17,6 +17,7 @@ from __future__ import annotations
 import contextlib
 import difflib
 import math
+import os
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -105,6 +106,7 @@ def solve(
     overrides: dict[str, Any] | None = None,
     resume: bool = False,
     progress: bool = True,
+    threads: int | None = None,
 ) -> tuple[Surrogate, dict[str, Any]]:
     """Train ``method`` on ``problem`` and score it against the reference solver.
 
@@ -112,10 +114,41 @@ def solve(
     regression); ``overrides`` maps problem parameters or method options to values (strings are
     parsed, every value is checked). **Returns:** the surrogate and its metrics. With ``out``,
     also writes ``model.h5``, ``metrics.json`` and ``solution.png`` there (and checkpoints, for
-    ``resume``).
+    ``resume``). ``threads``: torch's CPU threads for this run; by default the method's
+    ``cpu_threads`` (1 for the PINN family) unless ``OMP_NUM_THREADS`` is set, else torch's.
     """
     run = check_solve(problem, method, budget, seed, overrides, ranks=distributed.world_size())
     torch_device = distributed.init(resolve_device(device))
+    with cpu_threads(run.method, torch_device, threads):
+        return _solve_in(run, problem, budget, seed, torch_device, out, resume, progress)
+
+
+@contextlib.contextmanager
+def cpu_threads(method: type[Method], device: torch.device, threads: int | None) -> Iterator[None]:
+    """Torch's thread count for one run: ``threads``, else the method's default on CPU when the
+    environment does not set ``OMP_NUM_THREADS``; restored afterwards."""
+    chosen = threads
+    if chosen is None and device.type == "cpu" and not os.environ.get("OMP_NUM_THREADS"):
+        chosen = method.cpu_threads
+    before = torch.get_num_threads()
+    if chosen:
+        torch.set_num_threads(int(chosen))
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
+
+
+def _solve_in(
+    run: Plan,
+    problem: str,
+    budget: str,
+    seed: int,
+    torch_device: torch.device,
+    out: str | Path | None,
+    resume: bool,
+    progress: bool,
+) -> tuple[Surrogate, dict[str, Any]]:
     if out is None:
         return _solve(run, problem, budget, seed, torch_device, None, resume, progress)
     lock = contextlib.ExitStack()
@@ -436,6 +469,7 @@ def compare(
     out: str | Path = "runs/compare",
     overrides: dict[str, Any] | None = None,
     progress: bool = True,
+    threads: int | None = None,
 ) -> list[dict[str, Any]]:
     """Run each method on the same problem, task and seed; write the figure, table and metrics.
 
@@ -463,6 +497,7 @@ def compare(
             out=out_dir / name,
             overrides=overrides,
             progress=progress,
+            threads=threads,
         )
         runs.append((surrogate, metrics))
     if distributed.is_main():  # under torchrun, each solve above was data-parallel

@@ -50,9 +50,10 @@ Threads = Annotated[
     typer.Option(
         min=1,
         max=1024,
-        help="Torch CPU threads [default: torch's, one per core]. Errors depend on it at the "
-        "last digits (float summation order); on a machine shared with other jobs, fewer threads "
-        "than cores avoid spin-waiting. Recorded in metrics.json.",
+        help="Torch CPU threads [default: OMP_NUM_THREADS if set, else the method's choice: 1 for "
+        "the PINN family (small networks), one per core for the others]. Errors depend on it at "
+        "the last digits (float summation order); on a machine shared with other jobs, fewer "
+        "threads than cores avoid spin-waiting. Recorded in metrics.json.",
     ),
 ]
 
@@ -186,6 +187,7 @@ def solve(
         overrides=overrides,
         resume=resume,
         progress=not quiet,
+        threads=threads,
     )
     if distributed.is_main():
         print(_summary(metrics) + f"  -> {out}")
@@ -276,6 +278,7 @@ def compare(
         out=out,
         overrides=parse_sets(set_),
         progress=not quiet,
+        threads=threads,
     )
     for row in rows:
         print(_summary(row))
@@ -439,6 +442,7 @@ def sweep(
         table=table,
         overrides=parse_sets(set_),
         progress=not quiet,
+        threads=threads,
     )
     for row in rows:
         print(f"{name} = {row['parameters'][name]:g}  " + _summary(row))

@@ -53,6 +53,7 @@ def sweep(
     table: str | Path | None = None,
     overrides: dict[str, Any] | None = None,
     progress: bool = True,
+    threads: int | None = None,
 ) -> list[dict[str, Any]]:
     """Solve ``problem`` with each method at each value of the problem parameter ``param``.
 
@@ -112,6 +113,7 @@ def sweep(
                 out=out_dir / f"{param}={value:g}" / name,
                 overrides={**overrides, param: value},
                 progress=progress,
+                threads=threads,
             )
             rows.append({k: v for k, v in metrics.items() if k != "history"})
     write_json(out_dir / "metrics.json", rows)

@@ -149,3 +149,35 @@ def test_resume_after_interruption_matches_an_uninterrupted_run(tmp_path, monkey
         resume=True,
     )
     assert resumed["rel_l2"] == pytest.approx(straight["rel_l2"], rel=1e-6)
+
+
+@pytest.mark.parametrize(
+    "threads, environment, expected",
+    [(None, None, 1), (2, None, 2), (None, "2", 2)],
+    ids=["pinn-default", "asked", "omp-env"],
+)
+def test_thread_count_the_method_default_unless_chosen(threads, environment, expected, monkeypatch):
+    """The PINN family trains on one thread unless --threads or OMP_NUM_THREADS says otherwise;
+    torch's own count is restored afterwards."""
+    import torch
+
+    monkeypatch.delenv("OMP_NUM_THREADS", raising=False)
+    if environment:
+        monkeypatch.setenv("OMP_NUM_THREADS", environment)
+    before = torch.get_num_threads()
+    torch.set_num_threads(2)
+    try:
+        options = {"adam_steps": "5", "lbfgs_steps": "0", "n_collocation": "64"}
+        _, metrics = sciml.solve(
+            "burgers",
+            "pinn",
+            budget="smoke",
+            overrides=options,
+            progress=False,
+            device="cpu",
+            threads=threads,
+        )
+        assert metrics["threads"] == expected
+        assert torch.get_num_threads() == 2
+    finally:
+        torch.set_num_threads(before)

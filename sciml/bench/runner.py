@@ -117,7 +117,7 @@ def compare_to_record(
     return flags
 
 
-def _solve(run: BenchRun, out: Path, device: str, progress: bool) -> dict[str, Any]:
+def _solve(run: BenchRun, out: Path, device: str, progress: bool, threads: int) -> dict[str, Any]:
     _, metrics = solve(
         run.problem,
         run.method,
@@ -127,6 +127,7 @@ def _solve(run: BenchRun, out: Path, device: str, progress: bool) -> dict[str, A
         out=out / run.id.replace("/", "-"),
         overrides=run.settings,
         progress=progress,
+        threads=threads,
     )
     return metrics
 
@@ -185,7 +186,7 @@ def run_bench(
             if run.script:
                 measured = _script(run, out_dir, n_threads)
             else:
-                measured = _solve(run, out_dir / "runs", device, progress)
+                measured = _solve(run, out_dir / "runs", device, progress, n_threads)
         finally:
             torch.set_num_threads(default_threads)
         status = measured.get("skipped") or measured.get("failed")

@@ -40,6 +40,8 @@ class Method:
     # trains under torchrun: its objective shards every global batch with
     # sciml.core.distributed (docs/scaling.md); the others refuse several processes
     data_parallel: ClassVar[bool] = False
+    # torch CPU threads when the user chose none (--threads, OMP_NUM_THREADS); None: torch's
+    cpu_threads: ClassVar[int | None] = None
 
     def __init__(
         self,

@@ -73,6 +73,7 @@ NORMS = ("rms", "mse")
 
 @METHODS.register("lpinn")
 class LPINN(Method):
+    cpu_threads = 1  # as the PINN family (pinn.py)
     name = "lpinn"
     tasks = ("field",)
     needs = frozenset({"lagrangian", "time_dependent"})
