@@ -8,13 +8,28 @@ once, in the notation of the paper::
 
 Derivatives come from reverse-mode autograd over the whole batch (one ``autograd.grad`` call per
 derivative, vectorized over points) and are cached, so ``u_x`` is computed once for ``u_xx``.
+
+Fast path: given a ``plan`` (the derivatives a residual takes, :meth:`Fields.plan` of an earlier
+evaluation) and a network with a ``jet(points, dirs, seconds)`` method (Taylor mode,
+:mod:`sciml.nets.jets`), the values and every planned derivative come from one forward pass. A
+plan exists only when every derivative is first order or a pure second derivative.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import torch
+
+
+@dataclass(frozen=True)
+class JetPlan:
+    """Input indices whose first derivatives (``dirs``) and pure second derivatives
+    (``seconds``, a subset) a residual takes."""
+
+    dirs: tuple[int, ...]
+    seconds: tuple[int, ...]
 
 
 class Fields:
@@ -26,12 +41,42 @@ class Fields:
         points: torch.Tensor,
         inputs: tuple[str, ...],
         outputs: tuple[str, ...],
+        plan: JetPlan | None = None,
     ) -> None:
-        self.points = points if points.requires_grad else points.clone().requires_grad_(True)
         self.inputs = inputs
         self.outputs = outputs
-        self.values = net(self.points)
         self._cache: dict[tuple[str, ...], torch.Tensor] = {}
+        jet = getattr(net, "jet", None)
+        if plan is not None and jet is not None:
+            result = jet(points, plan.dirs, plan.seconds)
+            if result is not None:
+                self.points = points
+                self.values = result.value
+                self._fill(result, plan)
+                return
+        self.points = points if points.requires_grad else points.clone().requires_grad_(True)
+        self.values = net(self.points)
+
+    def _fill(self, jet, plan: JetPlan) -> None:
+        for o, output in enumerate(self.outputs):
+            for k, i in enumerate(plan.dirs):
+                self._cache[(output, self.inputs[i])] = jet.first[k][:, o]
+            for k, i in enumerate(plan.seconds):
+                self._cache[(output, self.inputs[i], self.inputs[i])] = jet.second[k][:, o]
+
+    def plan(self) -> JetPlan | None:
+        """The derivatives taken so far as a :class:`JetPlan`; None if one is mixed or of third
+        order (those stay on reverse mode)."""
+        firsts, seconds = set(), set()
+        for _, *variables in self._cache:
+            if len(variables) == 1:
+                firsts.add(self.inputs.index(variables[0]))
+            elif len(variables) == 2 and variables[0] == variables[1]:
+                seconds.add(self.inputs.index(variables[0]))
+            else:
+                return None
+        dirs = tuple(sorted(firsts | seconds))
+        return JetPlan(dirs, tuple(sorted(seconds))) if dirs else None
 
     def __getitem__(self, output: str) -> torch.Tensor:
         """The output named ``output`` as an (N,) tensor."""
@@ -43,6 +88,8 @@ class Fields:
     def d(self, output: str, *variables: str) -> torch.Tensor:
         """The partial derivative of ``output`` with respect to ``variables`` in order, (N,)."""
         key = (output, *variables)
+        if key not in self._cache and not self.points.requires_grad:
+            raise RuntimeError(f"derivative {key} is not in this Fields' jet plan")
         if key not in self._cache:
             lower = self.d(output, *variables[:-1]) if len(variables) > 1 else self[output]
             self._cache[key] = gradient(lower, self.points)[:, self.inputs.index(variables[-1])]

@@ -13,6 +13,9 @@
   u = u0(x) + (t - t0)/(t1 - t0) * prod_i b_i(x_i) * N(x, t), b_i = (x_i - a)(b - x_i)/((b-a)/2)^2
   on inputs with zero Dirichlet data, so the initial and boundary conditions hold exactly.
 
+:meth:`FieldNet.jet` computes the outputs with their first and pure second input derivatives in
+one forward pass (Taylor mode, :mod:`sciml.nets.jets`), the PINN residual's fast path.
+
 :class:`WindowedFieldNet` stacks one FieldNet per time window (time marching); a steady problem
 has a single window and no time input.
 """
@@ -25,6 +28,7 @@ import torch
 from torch import nn
 
 from sciml.nets.activations import make_activation
+from sciml.nets.jets import ELEMENTWISE_DERIVATIVES, Jet
 
 ARCHITECTURES = ("mlp", "modified")
 
@@ -81,6 +85,7 @@ class FieldNet(nn.Module):
         else:
             self.fourier_matrix = None
         self.architecture = architecture
+        self.activation = activation
         self.act = make_activation(activation)
         self.hidden = nn.ModuleList(
             nn.Linear(n_embedded if i == 0 else width, width) for i in range(depth)
@@ -125,6 +130,90 @@ class FieldNet(nn.Module):
                 h = self.act(layer(h))
         out = self.head(h) * self.output_scale
         return out if self.initial is None else self.constrain(x, out)
+
+    # -- Taylor mode ----------------------------------------------------------------------
+    def jet(self, x: torch.Tensor, dirs: tuple[int, ...], seconds: tuple[int, ...]) -> Jet | None:
+        """The outputs at ``x`` (N, d) with d/dx_i for i in ``dirs`` and d2/dx_i^2 for i in
+        ``seconds`` (a subset of ``dirs``) as a :class:`Jet`; None if the activation has no
+        rule."""
+        if self.activation not in ELEMENTWISE_DERIVATIVES:
+            return None
+        z = self._embed_jet(Jet.coordinates(x, dirs, seconds))
+        if self.architecture == "modified":
+            u = z.linear(self.encoder_u.weight, self.encoder_u.bias).apply(self.activation)
+            v = z.linear(self.encoder_v.weight, self.encoder_v.bias).apply(self.activation)
+            h = z
+            for layer in self.hidden:
+                gate = h.linear(layer.weight, layer.bias).apply(self.activation)
+                h = u + gate * (v - u)
+        else:
+            h = z
+            for layer in self.hidden:
+                h = h.linear(layer.weight, layer.bias).apply(self.activation)
+        out = h.linear(self.head.weight, self.head.bias).scale(self.output_scale)
+        return out if self.initial is None else self._constrain_jet(x, out, dirs)
+
+    def _embed_jet(self, x: Jet) -> Jet:
+        columns = []
+        for i, periodic in enumerate(self.periodic_mask):
+            xi = x.columns(i, i + 1)
+            if periodic:
+                phase = xi.scale((2 * math.pi / self.periods[i]) * self.harmonics)
+                columns += [phase.apply("cos"), phase.apply("sin")]
+            else:
+                width = self.upper[i] - self.lower[i]
+                columns.append(xi.scale(2 / width, -2 * self.lower[i] / width - 1))
+        z = Jet.cat(columns)
+        if self.fourier_matrix is not None:
+            zb = z.linear(self.fourier_matrix.T)
+            z = Jet.cat([zb.apply("cos"), zb.apply("sin")])
+        return z
+
+    def _constrain_jet(self, x: torch.Tensor, out: Jet, dirs: tuple[int, ...]) -> Jet:
+        """:meth:`constrain` on jets; u0's derivatives by autograd (a formula, no parameters)."""
+        coords = Jet.coordinates(x.detach(), dirs, tuple(dirs[k] for k in out.seconds))
+        i = self.time_index
+        span = self.upper[i] - self.lower[i]
+        factor = coords.columns(i, i + 1).scale(1 / span, -self.lower[i] / span)
+        for k, zero in enumerate(self.dirichlet):
+            if zero:
+                half2 = ((self.upper[k] - self.lower[k]) / 2) ** 2
+                xk = coords.columns(k, k + 1)
+                factor = factor * xk.scale(1.0, -self.lower[k]) * xk.scale(-1.0, self.upper[k])
+                factor = factor.scale(1 / half2)
+        return self._initial_jet(x, out, dirs) + factor * out
+
+    def _initial_jet(self, x: torch.Tensor, like: Jet, dirs: tuple[int, ...]) -> Jet:
+        """u0(x) with its derivatives along ``dirs`` (zero along time), detached: no parameters."""
+        with torch.enable_grad():
+            xs = x.detach().requires_grad_(True)
+            values = {n: xs[:, k] for k, n in enumerate(self.input_names) if n != self.time_input}
+            base = torch.stack(
+                [
+                    torch.as_tensor(f(**values), dtype=x.dtype, device=x.device).expand(len(x))
+                    for f in self.initial
+                ],
+                dim=-1,
+            )
+            first = x.new_zeros(len(dirs), *base.shape)
+            second = x.new_zeros(len(like.seconds), *base.shape)
+            for c in range(base.shape[1]):
+                if not base.requires_grad:  # a constant initial condition
+                    continue
+                (g,) = torch.autograd.grad(
+                    base[:, c].sum(), xs, create_graph=True, allow_unused=True
+                )
+                if g is None:
+                    continue
+                first[:, :, c] = g[:, list(dirs)].T.detach()
+                for j, k in enumerate(like.seconds):
+                    if g.requires_grad:
+                        (h,) = torch.autograd.grad(
+                            g[:, dirs[k]].sum(), xs, retain_graph=True, allow_unused=True
+                        )
+                        if h is not None:
+                            second[j, :, c] = h[:, dirs[k]]
+        return like.like(base.detach(), first, second)
 
     def constrain(self, x: torch.Tensor, out: torch.Tensor) -> torch.Tensor:
         """u0(x) + (t - t0)/(t1 - t0) * prod_i b_i(x_i) * out: exact initial and boundary data."""

@@ -23,7 +23,7 @@ import torch
 from torch import nn
 
 from sciml.core import distributed
-from sciml.core.derivatives import Fields
+from sciml.core.derivatives import Fields, JetPlan
 from sciml.core.errors import SciMLError
 from sciml.core.training import Phase
 from sciml.methods.pinn.causal import EpsilonSchedule, causal_weights
@@ -68,6 +68,7 @@ class PINNObjective:
         self._fixed_boundary: tuple[torch.Tensor, torch.Tensor] | None = None
         self._fixed_boundary_key = ""
         self.min_weight = 1.0
+        self._plan: JetPlan | None = None
 
     # -- sampling -------------------------------------------------------------------------
     def collocation(self) -> torch.Tensor:
@@ -168,8 +169,10 @@ class PINNObjective:
     # -- loss -----------------------------------------------------------------------------
     def residual_terms(self, points: torch.Tensor) -> torch.Tensor:
         """Squared scaled residual at each point, (N,)."""
-        fields = Fields(self.net, points, self.problem.inputs, self.problem.outputs)
+        fields = Fields(self.net, points, self.problem.inputs, self.problem.outputs, self._plan)
         residual = self.problem.pde_residual(fields)
+        if self._plan is None and self.options.get("derivatives", "autograd") == "jet":
+            self._plan = fields.plan()  # the next evaluations take these by Taylor mode
         if residual.shape[-1] == len(self.problem.outputs):
             residual = residual / self.scale
         return residual.square().sum(dim=-1)

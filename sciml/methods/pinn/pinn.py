@@ -41,6 +41,9 @@ class PINN(Method):
     paper = "Raissi, Perdikaris & Karniadakis, J. Comput. Phys. 378 (2019)"
     causal = False
     data_parallel = True  # collocation points sharded over torchrun's ranks (objective.py)
+    # small networks: a second thread buys little and spins against any other job on the machine
+    # (docs/results.md, "Threads"); --threads or OMP_NUM_THREADS choose otherwise
+    cpu_threads = 1
     defaults: dict[str, Any] = {
         "width": Option(48, min=1, max=4096),
         "depth": Option(4, min=1, max=64),
@@ -66,6 +69,9 @@ class PINN(Method):
         "lbfgs_rounds": Option(1, min=1, max=1000),
         "windows": Option(1, min=1, max=1000),
         "dtype": Option("float32", choices=tuple(DTYPES)),
+        # input derivatives of the residual: one Taylor-mode pass (nets/jets.py) or nested
+        # reverse-mode autograd.grad calls; the same numbers up to rounding
+        "derivatives": Option("autograd", choices=("jet", "autograd")),
         "eval_every": Option(250, min=1, max=100_000_000),
         "checkpoint_every": Option(200, min=1, max=100_000_000),
     }
