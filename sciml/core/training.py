@@ -35,6 +35,7 @@ from torch import nn
 from sciml.core import distributed
 from sciml.core.errors import SciMLError, brief
 from sciml.core.io import atomic_path
+from sciml.core.precision import autocast_for, check_precision, tf32_for
 from sciml.core.progress import ProgressBar
 
 LBFGS_ITERATIONS_PER_STEP = 10
@@ -129,8 +130,10 @@ class Trainer:
         progress: bool = True,
         description: str = "training",
         identity: dict[str, Any] | None = None,
+        precision: str = "float32",
     ) -> None:
         self.model = model
+        self.precision = precision  # core/precision.py: float32, or tf32 / bf16 on CUDA
         self.objective = objective
         self.phases = phases
         self.evaluate = evaluate
@@ -226,6 +229,12 @@ class Trainer:
 
     # -- loop -----------------------------------------------------------------------------
     def run(self, resume: bool = False) -> TrainResult:
+        device = next(self.model.parameters()).device
+        check_precision(self.precision, device)
+        with tf32_for(self.precision):
+            return self._run(resume)
+
+    def _run(self, resume: bool = False) -> TrainResult:
         result = TrainResult()
         start_phase, start_call, optimizer_state = 0, 0, None
         if resume and (state := self._load_checkpoint()) is not None:
@@ -335,7 +344,10 @@ class Trainer:
                 return loss
 
             optimizer.step(closure)
-            loss, logs = self.objective.loss(phase)  # the loss at the accepted point
+            # the loss at the accepted point, for the logs and the NaN guard: without a graph
+            # where the objective can (no backward follows)
+            logged = getattr(self.objective, "loss_for_log", self.objective.loss)
+            loss, logs = logged(phase)
             info.update(logs, loss=float(loss.detach()))
             return distributed.average(info)
         for group in optimizer.param_groups:
@@ -349,10 +361,11 @@ class Trainer:
 
     def _training_loss(self, phase: Phase) -> tuple[torch.Tensor, dict[str, float]]:
         """The objective's loss for a backward pass: through DDP under torchrun."""
-        if self._parallel is None:
-            return self.objective.loss(phase)
-        self._parallel.module.phase = phase
-        return self._parallel()
+        with autocast_for(self.precision, next(self.model.parameters()).device):
+            if self._parallel is None:
+                return self.objective.loss(phase)
+            self._parallel.module.phase = phase
+            return self._parallel()
 
 
 class _ObjectiveLoss(nn.Module):

@@ -121,6 +121,7 @@ class Method:
             progress=progress,
             description=f"{self.name} {self.problem.name}{label}",
             identity=self.run_identity(),
+            precision=str(self.options.get("precision", "float32")),
         )
 
     def run_identity(self) -> dict[str, Any]:

@@ -44,6 +44,7 @@ import torch
 from sciml.core import distributed
 from sciml.core.errors import SciMLError
 from sciml.core.options import Option
+from sciml.core.precision import PRECISIONS
 from sciml.core.training import Evaluator, Phase, TrainResult
 from sciml.methods.base import Method
 from sciml.problems.base import Equation
@@ -63,6 +64,8 @@ OPERATOR_DEFAULTS: dict[str, Any] = {
     "normalize": True,
     "eval_every_epochs": Option(0, min=0, max=1_000_000),
     "checkpoint_every": Option(500, min=1, max=100_000_000),
+    # CUDA only: TF32 matrix products or bfloat16 autocast (core/precision.py); off by default
+    "precision": Option("float32", choices=PRECISIONS),
 }
 
 
