@@ -17,6 +17,7 @@ terms are small and computed whole on every rank.
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
 import torch
@@ -132,7 +133,8 @@ class PINNObjective:
         if n_adaptive == 0:
             return uniform
         pool = torch.cat([self.collocation() for _ in range(8)])
-        squared = torch.cat([self.residual_terms(chunk).detach() for chunk in pool.split(8192)])
+        with torch.no_grad() if self._plan is not None else contextlib.nullcontext():
+            squared = torch.cat([self.residual_terms(c).detach() for c in pool.split(8192)])
         density = squared / squared.mean() + 1.0
         pick = torch.multinomial(density.double().cpu(), n_adaptive, generator=self.generator)
         keep = uniform[: len(uniform) - n_adaptive]
@@ -228,6 +230,14 @@ class PINNObjective:
             total = total + float(self.options["bc_weight"]) * bc
             logs["loss_bc"] = float(bc.detach())
         return total, logs
+
+    def loss_for_log(self, phase: Phase) -> tuple[torch.Tensor, dict[str, float]]:
+        """:meth:`loss` without an autograd graph once the derivatives come from jets (Taylor
+        mode needs none): the trainer's accepted-point evaluation after an L-BFGS step."""
+        if self._plan is None:
+            return self.loss(phase)
+        with torch.no_grad():
+            return self.loss(phase)
 
     def after_step(self, phase: Phase, info: dict[str, float]) -> bool:
         if self.causal is None or phase.optimizer != "adam":
