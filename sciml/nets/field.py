@@ -9,6 +9,8 @@
 * a plain MLP or the modified MLP of Wang, Teng & Perdikaris (2021):
   U = act(z W_u), V = act(z W_v), H <- (1 - act(H W)) * U + act(H W) * V;
 * a final linear layer times ``output_scale``;
+* optionally, a mirror symmetry of the solution, u(x') = p u(x) with x' the reflection of one
+  input about the domain's centre and parity p = +-1, built in: N(x) <- (N(x) + p N(x'))/2;
 * optionally, hard initial and zero-Dirichlet constraints (Lagaris, Likas & Fotiadis 1998):
   u = u0(x) + (t - t0)/(t1 - t0) * prod_i b_i(x_i) * N(x, t), b_i = (x_i - a)(b - x_i)/((b-a)/2)^2
   on inputs with zero Dirichlet data, so the initial and boundary conditions hold exactly.
@@ -54,8 +56,12 @@ class FieldNet(nn.Module):
         initial: list[str] | None = None,
         dirichlet: list[bool] | None = None,
         time_input: str | None = None,
+        mirror: list[float] | None = None,
     ) -> None:
         super().__init__()
+        # [input index, centre c, parity p]: the network part is symmetrised,
+        # N(x) <- (N(x) + p N(x'))/2 with x' = x reflected about x_i = c
+        self.mirror = None if mirror is None else (int(mirror[0]), float(mirror[1]), mirror[2])
         self.input_names = list(input_names or [f"x{i}" for i in range(len(lower))])
         # the hard constraints' time input; files written before this argument existed name it t
         self.time_input = time_input or ("t" if initial is not None else None)
@@ -117,6 +123,18 @@ class FieldNet(nn.Module):
         return z
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if self.mirror is None:
+            out = self.core(x)
+        else:
+            i, centre, parity = self.mirror
+            reflected = x.clone()
+            reflected[:, i] = 2 * centre - x[:, i]
+            both = self.core(torch.cat([x, reflected]))
+            out = (both[: len(x)] + parity * both[len(x) :]) / 2
+        return out if self.initial is None else self.constrain(x, out)
+
+    def core(self, x: torch.Tensor) -> torch.Tensor:
+        """The network without symmetrisation and constraints: MLP(embed(x)) * output_scale."""
         z = self.embed(x)
         if self.architecture == "modified":
             u, v = self.act(self.encoder_u(z)), self.act(self.encoder_v(z))
@@ -128,8 +146,7 @@ class FieldNet(nn.Module):
             h = z
             for layer in self.hidden:
                 h = self.act(layer(h))
-        out = self.head(h) * self.output_scale
-        return out if self.initial is None else self.constrain(x, out)
+        return self.head(h) * self.output_scale
 
     # -- Taylor mode ----------------------------------------------------------------------
     def jet(self, x: torch.Tensor, dirs: tuple[int, ...], seconds: tuple[int, ...]) -> Jet | None:
@@ -138,7 +155,22 @@ class FieldNet(nn.Module):
         rule."""
         if self.activation not in ELEMENTWISE_DERIVATIVES:
             return None
-        z = self._embed_jet(Jet.coordinates(x, dirs, seconds))
+        coordinates = Jet.coordinates(x, dirs, seconds)
+        if self.mirror is None:
+            out = self._core_jet(coordinates)
+        else:  # both halves in one pass; d x'_i / d x_i = -1
+            i, centre, parity = self.mirror
+            reflected = Jet.coordinates(x, dirs, seconds)
+            reflected.value = x.clone()
+            reflected.value[:, i] = 2 * centre - x[:, i]
+            reflected.first[..., i] *= -1
+            both = self._core_jet(Jet.cat_rows([coordinates, reflected]))
+            n = len(x)
+            out = (both.rows(0, n) + both.rows(n, 2 * n).scale(parity)).scale(0.5)
+        return out if self.initial is None else self._constrain_jet(x, out, dirs)
+
+    def _core_jet(self, coordinates: Jet) -> Jet:
+        z = self._embed_jet(coordinates)
         if self.architecture == "modified":
             u = z.linear(self.encoder_u.weight, self.encoder_u.bias).apply(self.activation)
             v = z.linear(self.encoder_v.weight, self.encoder_v.bias).apply(self.activation)
@@ -150,8 +182,7 @@ class FieldNet(nn.Module):
             h = z
             for layer in self.hidden:
                 h = h.linear(layer.weight, layer.bias).apply(self.activation)
-        out = h.linear(self.head.weight, self.head.bias).scale(self.output_scale)
-        return out if self.initial is None else self._constrain_jet(x, out, dirs)
+        return h.linear(self.head.weight, self.head.bias).scale(self.output_scale)
 
     def _embed_jet(self, x: Jet) -> Jet:
         columns = []

@@ -81,6 +81,21 @@ class Jet:
             torch.cat([j.second for j in jets], dim=-1),
         )
 
+    def rows(self, start: int, stop: int) -> Jet:
+        """Points ``start:stop``."""
+        return self.like(
+            self.value[start:stop], self.first[:, start:stop], self.second[:, start:stop]
+        )
+
+    @staticmethod
+    def cat_rows(jets: list[Jet]) -> Jet:
+        """The points of several jets (same directions) in one."""
+        return jets[0].like(
+            torch.cat([j.value for j in jets]),
+            torch.cat([j.first for j in jets], dim=1),
+            torch.cat([j.second for j in jets], dim=1),
+        )
+
     # -- arithmetic -----------------------------------------------------------------------
     def linear(self, weight: torch.Tensor, bias: torch.Tensor | None = None) -> Jet:
         """h W^T + b."""

@@ -150,6 +150,12 @@ class Equation:
         None when the initial data is no formula (e.g. a random field)."""
         return None
 
+    def symmetry(self) -> tuple[str, int] | None:
+        """A mirror symmetry of the solution, (input, parity): u(x') = parity * u(x) for x' the
+        reflection of that input about the centre of its range (an exact property of the
+        equation and its data, e.g. an odd initial condition of Burgers); None if there is none."""
+        return None
+
     def reference(self) -> FieldReference:
         """The trusted reference solution on the evaluation grid (cached on disk)."""
         from sciml.data.field import cached_reference

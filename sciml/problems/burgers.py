@@ -75,6 +75,11 @@ class Burgers(Equation):
     def hard_constraint(self) -> dict[str, list]:
         return {"initial": ["-sin(pi*x)"], "dirichlet": [True, False]}
 
+    def symmetry(self) -> tuple[str, int]:
+        """u(-x, t) = -u(x, t): the equation, the odd u0 and the zero boundary data are invariant
+        under (x, u) -> (-x, -u), and the solution is unique."""
+        return ("x", -1)
+
     def compute_reference(self) -> FieldReference:
         from sciml.reference.burgers_spectral import burgers_dirichlet_sine
 

@@ -22,6 +22,14 @@ CONFIGS = {
         "periods": [2.0, 0.0],
     },
     "hard-constant": {"initial": ["1.5", "x"], "dirichlet": [False, False], "time_input": "t"},
+    "mirror-odd": {"periods": [2.0, 0.0], "mirror": [0, 0.0, -1]},
+    "mirror-even-t": {"mirror": [1, 0.5, 1], "architecture": "modified"},
+    "mirror-hard": {
+        "initial": ["-sin(pi*x)", "x**3"],
+        "dirichlet": [True, False],
+        "time_input": "t",
+        "mirror": [0, 0.0, -1],
+    },
 }
 KEYS = [("u", "t"), ("u", "x"), ("u", "x", "x"), ("v", "t", "t"), ("v", "x")]
 
@@ -103,3 +111,11 @@ def test_a_network_without_a_jet_rule_falls_back_to_autograd():
     expected = Fields(net, x, ("x", "t"), ("u", "v")).d("u", "x", "x")
     torch.testing.assert_close(fields.d("u", "x", "x"), expected)
     assert math.isfinite(float(fields.d("u", "t").sum()))
+
+
+@pytest.mark.parametrize("parity", [-1, 1])
+def test_a_mirrored_network_has_the_parity_it_is_given(parity):
+    net, x = field_net(periods=[2.0, 0.0], mirror=[0, 0.0, parity]), points(32)
+    reflected = x.clone()
+    reflected[:, 0] = -x[:, 0]
+    torch.testing.assert_close(net(reflected), parity * net(x), rtol=0, atol=1e-15)

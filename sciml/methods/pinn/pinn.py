@@ -66,6 +66,8 @@ class PINN(Method):
         "resample": True,
         "adaptive_fraction": Option(0.0, min=0.0, max=1.0),
         "hard_constraints": False,
+        # the problem's mirror symmetry built into the network (Equation.symmetry)
+        "symmetric": False,
         "lbfgs_rounds": Option(1, min=1, max=1000),
         "windows": Option(1, min=1, max=1000),
         "dtype": Option("float32", choices=tuple(DTYPES)),
@@ -100,6 +102,14 @@ class PINN(Method):
                 f"formula; problem {self.problem.name} with windows={self.options['windows']} "
                 "has not"
             )
+        self.symmetric = bool(self.options["symmetric"])
+        if self.symmetric and self.problem.symmetry() is None:
+            if "symmetric" in self.overrides:
+                raise SciMLError(
+                    f"symmetric=true builds a mirror symmetry into the network; problem "
+                    f"{self.problem.name} declares none"
+                )
+            self.symmetric = False  # a default that this problem cannot use
         self.objectives: list[PINNObjective] = []
 
     # -- network --------------------------------------------------------------------------
@@ -125,6 +135,10 @@ class PINN(Method):
         }
         if self.hard_constraints:
             window.update(p.hard_constraint(), time_input=p.time_input)
+        if self.symmetric:
+            name, parity = p.symmetry()
+            low, high = domain[name]
+            window["mirror"] = [p.inputs.index(name), (low + high) / 2, parity]
         if p.steady:
             return {
                 "type": "WindowedFieldNet",
