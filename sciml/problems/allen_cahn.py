@@ -58,6 +58,18 @@ class AllenCahn(Equation):
         right = net(torch.cat([torch.ones_like(t), t], dim=-1))
         return left - right
 
+    def symmetry(self) -> tuple[str, int] | None:
+        """u(-x, t) = +-u(x, t) when u0 is even (the default x^2 cos(pi x)) or odd: the equation
+        is invariant under x -> -x and, its reaction being odd in u, under u -> -u."""
+        x = np.linspace(0.0, 1.0, 257)
+        u0 = np.broadcast_to(np.asarray(self.u0(x=x), dtype=np.float64), x.shape)
+        mirrored = np.broadcast_to(np.asarray(self.u0(x=-x), dtype=np.float64), x.shape)
+        scale = max(float(np.abs(u0).max()), 1e-300)
+        for parity in (1, -1):
+            if np.abs(mirrored - parity * u0).max() <= 1e-12 * scale:
+                return ("x", parity)
+        return None
+
     def hard_constraint(self) -> dict[str, list]:
         return {"initial": [self.params["u0"]], "dirichlet": [False, False]}
 

@@ -34,7 +34,7 @@ def test_symmetric_on_a_problem_without_one_is_one_line():
             budget="smoke",
             device="cpu",
             progress=False,
-            overrides={**TINY, "symmetric": "true"},
+            overrides={**TINY, "symmetric": "true", "u0": "x**2*cos(pi*x) + 0.1*x"},
         )
 
 
@@ -53,3 +53,11 @@ def test_jet_and_autograd_train_the_same_model_in_float64():
         runs[mode] = (surrogate.predict(np.array([[0.3, 0.5], [-0.7, 0.9]])), metrics["rel_l2"])
     np.testing.assert_allclose(runs["jet"][0], runs["autograd"][0], rtol=1e-7, atol=1e-9)
     assert runs["jet"][1] == pytest.approx(runs["autograd"][1], rel=1e-6)
+
+
+@pytest.mark.parametrize("u0, parity", [("x**2*cos(pi*x)", 1), ("sin(pi*x)", -1), ("x + 1", None)])
+def test_allen_cahn_declares_the_parity_of_its_initial_condition(u0, parity):
+    from sciml.api import load_problem
+
+    symmetry = load_problem("allen-cahn", "field", {"u0": u0}, 0).symmetry()
+    assert symmetry == (None if parity is None else ("x", parity))
