@@ -42,6 +42,22 @@ def _area2(a: np.ndarray, b: np.ndarray, c: np.ndarray) -> float:
     return float((b[0] - a[0]) * (c[1] - a[1]) - (b[1] - a[1]) * (c[0] - a[0]))
 
 
+def _polygon_perimeter(vertices: np.ndarray) -> float:
+    return float(np.linalg.norm(np.roll(vertices, -1, axis=0) - vertices, axis=-1).sum())
+
+
+def _polygon_point(vertices: np.ndarray, t: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The points at arc-length fractions t in [0, 1) along the closed polygon."""
+    edges = np.roll(vertices, -1, axis=0) - vertices
+    lengths = np.linalg.norm(edges, axis=-1)
+    ends = np.cumsum(lengths)
+    s = np.asarray(t) * ends[-1]
+    k = np.minimum(np.searchsorted(ends, s, side="right"), len(edges) - 1)
+    fraction = (s - (ends[k] - lengths[k])) / lengths[k]
+    points = vertices[k] + fraction[..., None] * edges[k]
+    return points[..., 0], points[..., 1]
+
+
 @dataclass(frozen=True)
 class Disk:
     """The open disk of centre (cx, cy) and radius r."""
@@ -62,6 +78,15 @@ class Disk:
         dx, dy = self.cx - x, self.cy - y
         norm = np.maximum(np.hypot(dx, dy), 1e-300)
         return np.stack([dx / norm, dy / norm], axis=-1)
+
+    @property
+    def perimeter(self) -> float:
+        return 2 * np.pi * self.r
+
+    def point_at(self, t: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Points of the circle at arc-length fractions t in [0, 1)."""
+        angle = 2 * np.pi * t
+        return self.cx + self.r * np.cos(angle), self.cy + self.r * np.sin(angle)
 
 
 @dataclass(frozen=True)
@@ -105,6 +130,19 @@ class Rectangle:
         ny = np.where(along_x, 0.0, np.where(y < (self.y0 + self.y1) / 2, 1.0, -1.0))
         return np.stack([nx, ny], axis=-1)
 
+    def _corners(self) -> np.ndarray:
+        return np.array(
+            [[self.x0, self.y0], [self.x1, self.y0], [self.x1, self.y1], [self.x0, self.y1]]
+        )
+
+    @property
+    def perimeter(self) -> float:
+        return _polygon_perimeter(self._corners())
+
+    def point_at(self, t: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Points of the edges at arc-length fractions t in [0, 1)."""
+        return _polygon_point(self._corners(), t)
+
 
 @dataclass(frozen=True)
 class Triangle:
@@ -146,6 +184,14 @@ class Triangle:
         inward = inward / np.linalg.norm(inward, axis=-1, keepdims=True)
         nearest = self._edges(np.asarray(x), np.asarray(y))[1].argmin(axis=-1)
         return inward[nearest]
+
+    @property
+    def perimeter(self) -> float:
+        return _polygon_perimeter(self._vertices())
+
+    def point_at(self, t: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Points of the edges at arc-length fractions t in [0, 1)."""
+        return _polygon_point(self._vertices(), t)
 
 
 Shape = Disk | Rectangle | Triangle
@@ -230,6 +276,36 @@ def random_holes(generator: np.random.Generator, n_max: int = 3) -> list[Shape]:
                     break
             holes.append(Triangle(*(tuple(float(c) for c in p) for p in v)))
     return holes
+
+
+def side_point(side: str, t: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Points of a side of the square (``bottom``, ``left``, ``right``, ``top``) at fractions
+    t in [0, 1) of its length (2)."""
+    s, one = 2 * np.asarray(t) - 1, np.ones(np.shape(t))
+    return {"bottom": (s, -one), "top": (s, one), "left": (-one, s), "right": (one, s)}[side]
+
+
+def hole_from_text(text: str) -> Shape:
+    """A hole from a line of a problem file: ``disk CX CY R``, ``rectangle X0 Y0 X1 Y1`` or
+    ``triangle X1 Y1 X2 Y2 X3 Y3`` (numbers separated by spaces)."""
+    words = str(text).split()
+    counts = {"disk": 3, "rectangle": 4, "triangle": 6}
+    if not words or words[0] not in counts:
+        raise SciMLError(f"hole {text!r}: start with one of {', '.join(counts)}")
+    kind, numbers = words[0], words[1:]
+    if len(numbers) != counts[kind]:
+        raise SciMLError(f"hole {text!r}: a {kind} takes {counts[kind]} numbers")
+    try:
+        v = [float(w) for w in numbers]
+    except ValueError:
+        raise SciMLError(f"hole {text!r}: malformed numbers") from None
+    if not np.all(np.isfinite(v)):
+        raise SciMLError(f"hole {text!r}: numbers must be finite")
+    if kind == "disk":
+        return hole_from_table({"shape": kind, "center": v[:2], "radius": v[2]})
+    if kind == "rectangle":
+        return hole_from_table({"shape": kind, "lower": v[:2], "upper": v[2:]})
+    return hole_from_table({"shape": kind, "vertices": [v[:2], v[2:4], v[4:]]})
 
 
 def hole_from_table(table: dict[str, Any]) -> Shape:
