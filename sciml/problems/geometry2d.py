@@ -253,6 +253,43 @@ def boundary_normals(
     return normals
 
 
+DIRECTIONS = ((-1, 0), (1, 0), (0, -1), (0, 1))  # up (y + h), down, left, right: (row, column)
+
+
+def hole_crossings(
+    height: int, width: int, holes: tuple[Shape, ...] | list[Shape] = ()
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Where the grid line from a domain pixel to a neighbour inside a hole (each of
+    :data:`DIRECTIONS`) enters the holes: (fraction, x, y, hole), each (H, W, 4): the distance
+    in steps (0, 1], the point, the index of the hole it enters (NaN / -1 for the other
+    neighbours). Found by 48 bisection steps on ``contains`` (any shape, to 1e-14 of a step)."""
+    xx, yy = _grid(height, width)
+    domain = domain_mask(height, width, holes)
+    outside = ~np.pad(domain, 1, constant_values=True)  # the image's edge is not a hole
+    fraction = np.full((height, width, 4), np.nan)
+    cx, cy = np.full_like(fraction, np.nan), np.full_like(fraction, np.nan)
+    which = np.full((height, width, 4), -1)
+    hx, hy = 2.0 / (width - 1), 2.0 / (height - 1)
+
+    def inside(x, y):
+        return np.any([hole.contains(x, y) for hole in holes], axis=0)
+
+    for k, (di, dj) in enumerate(DIRECTIONS):
+        cut = domain & outside[1 + di : 1 + di + height, 1 + dj : 1 + dj + width]
+        x0, y0 = xx[cut], yy[cut]
+        sx, sy = dj * hx, -di * hy
+        low, high = np.zeros(len(x0)), np.ones(len(x0))
+        for _ in range(48):
+            mid = (low + high) / 2
+            into = inside(x0 + mid * sx, y0 + mid * sy)
+            high, low = np.where(into, mid, high), np.where(into, low, mid)
+        px, py = x0 + high * sx, y0 + high * sy
+        fraction[cut, k], cx[cut, k], cy[cut, k] = high, px, py
+        if len(px):
+            which[cut, k] = np.argmax([hole.contains(px, py) for hole in holes], axis=0)
+    return fraction, cx, cy, which
+
+
 def random_holes(generator: np.random.Generator, n_max: int = 3) -> list[Shape]:
     """0 to ``n_max`` holes (uniform count), each a disk, rectangle or triangle with equal
     probability, drawn as the paper's ``generate_random_shape`` on [-1, 1]^2: a disk of centre

@@ -39,10 +39,12 @@ from sciml.core.errors import SciMLError
 from sciml.core.expressions import Expression
 from sciml.problems.base import EQUATIONS, Equation, FieldReference, LinearOperator
 from sciml.problems.geometry2d import (
+    DIRECTIONS,
     SIDES,
     boundary_normals,
     boundary_parts,
     domain_mask,
+    hole_crossings,
     hole_from_text,
     side_point,
 )
@@ -216,23 +218,55 @@ class Linear2D(Equation):
         return (n, n)
 
     def compute_reference(self) -> FieldReference:
+        """The finite-difference solution on the ``resolution`` grid (boundary lines one pixel
+        wide); Dirichlet holes of a steady problem enter with their true curve (crossings)."""
         n = int(self.params["resolution"])
         g = self.pde_grids(n, n, thickness=1)
+        dirichlet, crossings = g.dirichlet_mask, None
+        if self.kind == "steady" and self.holes:
+            dirichlet, crossings = self._crossings(n, g.domain_mask, g.dirichlet_mask)
         u = solve_masked(
             g.coefficient_vector(),
             g.source,
             g.domain_mask,
-            g.dirichlet_mask,
+            dirichlet,
             g.dirichlet_values,
             g.neumann_mask,
             g.neumann_values,
             self.boundary_normals(n, n, 1),
+            crossings,
         )
         x, y = grid_axes(n, n)
         # image rows run down in y; the reference's tensor grid is values[ix, iy], y ascending
         return FieldReference(
             {"x": x, "y": y[::-1].copy()}, u[::-1].T[..., None].copy(), g.domain_mask[::-1].T.copy()
         )
+
+    def _crossings(self, n: int, domain: np.ndarray, dirichlet: np.ndarray):
+        """The Dirichlet mask without the pixels next to Dirichlet holes, and those holes'
+        crossings with g on the true curve; a pixel keeps its own Dirichlet row where one of
+        its outside neighbours is no Dirichlet hole (the image's edge, a Neumann hole)."""
+        fraction, cx, cy, which = hole_crossings(n, n, self.holes)
+        value = np.full(fraction.shape, np.nan)
+        usable = np.isfinite(fraction)
+        for k in range(len(self.holes)):
+            on = which == k
+            condition = self.conditions.get(f"hole{k}")
+            if condition is None or condition.kind != "dirichlet":
+                usable &= ~on
+            elif on.any():
+                value[on] = self._data(f"hole{k}", cx[on], cy[on], np.zeros((int(on.sum()), 2)))
+        outside = ~np.pad(domain, 1, constant_values=False)
+        cut = np.stack(
+            [outside[1 + di : 1 + di + n, 1 + dj : 1 + dj + n] for di, dj in DIRECTIONS], -1
+        )
+        parts = boundary_parts(n, n, self.holes, 1)
+        holes = np.zeros((n, n), dtype=bool)
+        for k in range(len(self.holes)):
+            holes |= parts[f"hole{k}"]
+        embedded = dirichlet & holes & np.all(~cut | usable, axis=-1) & np.any(usable, axis=-1)
+        fraction = np.where(embedded[..., None] & usable, fraction, np.nan)
+        return dirichlet & ~embedded, (fraction, value)
 
     def exact_solution(self, points: np.ndarray) -> np.ndarray:
         if self.solution is None:

@@ -12,7 +12,10 @@ directly (SuperLU), in float64:
   one-sided difference into the domain, second order (3 u_0 - 4 u_1 + u_2) / 2h where two
   pixels inward exist, first order (u_0 - u_1) / h where only one does;
 - any other pixel, **elliptic or steady** operators (every class but the two below): the
-  central five-point scheme, second order; each of its neighbours must be a domain pixel.
+  central five-point scheme, second order; each of its neighbours must be a domain pixel or,
+  across a curved Dirichlet boundary given as ``crossings``, the boundary point itself at a
+  fraction theta of a step (Shortley-Weller: three-point differences on unequal spacings, the
+  boundary value g on the right-hand side; second order overall).
 - **time-like** operators (y is time, initial data on the row y = -1, which must be Dirichlet):
   one space-time sparse system (not a march, the same direct solve), row by row upwards in y:
   *parabolic / first order in y* (c_yy = 0, c_y != 0): Crank-Nicolson in y,
@@ -24,9 +27,10 @@ directly (SuperLU), in float64:
   c_y (u^j - u^{j-2}) / 2 h_y + (S u^j + 2 S u^{j-1} + S u^{j-2}) / 4 = f^{j-1}, second order
   and unconditionally stable. Time-like problems must be the whole square (no holes).
 
-Curved boundaries are staircased: a pixel next to a hole carries the boundary data at its own
-position, so data given as a formula of (x, y) everywhere (an exact solution) keeps second order,
-while data defined only on the true curve (g = 0 on a circle) is first order in the geometry.
+Without ``crossings`` curved boundaries are staircased: a pixel next to a hole carries the
+boundary data at its own position, so data given as a formula of (x, y) everywhere (an exact
+solution) keeps second order, while data defined only on the true curve (g = 0 on a circle) is
+first order in the geometry; with them the Dirichlet data sit on the true curve.
 The convergence orders are measured in ``tests/reference/test_masked_fd.py``.
 """
 
@@ -102,6 +106,32 @@ class _System:
         for ti, tj, w in terms:
             self.add(i, j, di + ti, tj, w)
 
+    def steady(self, i, j, c: np.ndarray, source, fraction=None, value=None) -> None:
+        """The steady equation at pixels (i, j) by three-point differences on each axis; a
+        neighbour beyond a curved Dirichlet boundary is replaced by the boundary point at
+        ``fraction`` (H, W, 4) of a step, whose ``value`` moves to the right-hand side
+        (Shortley-Weller); NaN fractions mean an ordinary neighbour."""
+        rows = self.index[i, j]
+        self.rhs[rows] = source[i, j]
+        self.add(i, j, 0, 0, np.full(i.shape, c[0]))
+        for axis, (c1, c2, h) in enumerate(((c[2], c[4], self.hy), (c[1], c[3], self.hx))):
+            # direction k: 0 up (y + h), 1 down, 2 left, 3 right (x + h); plus side first
+            plus, minus = (0, 1) if axis == 0 else (3, 2)
+            offsets = [(-1, 0), (1, 0), (0, -1), (0, 1)]
+            b = np.full(i.shape, np.nan) if fraction is None else fraction[i, j, plus]
+            a = np.full(i.shape, np.nan) if fraction is None else fraction[i, j, minus]
+            cut_b, cut_a = np.isfinite(b), np.isfinite(a)
+            b, a = np.where(cut_b, b, 1.0), np.where(cut_a, a, 1.0)
+            w_plus = (2 * c2 / (b * (a + b)) + c1 * a / (b * (a + b)) * h) / h**2
+            w_minus = (2 * c2 / (a * (a + b)) - c1 * b / (a * (a + b)) * h) / h**2
+            w_zero = (-2 * c2 / (a * b) + c1 * (b - a) / (a * b) * h) / h**2
+            self.add(i, j, 0, 0, w_zero)
+            for k, w, cut in ((plus, w_plus, cut_b), (minus, w_minus, cut_a)):
+                di, dj = offsets[k]
+                self.add(i[~cut], j[~cut], di, dj, w[~cut])
+                if cut.any():
+                    np.subtract.at(self.rhs, rows[cut], w[cut] * value[i[cut], j[cut], k])
+
     def solve(self) -> np.ndarray:
         n = len(self.rhs)
         matrix = scipy.sparse.csc_matrix(
@@ -153,10 +183,15 @@ def solve_masked(
     neumann_mask: np.ndarray,
     neumann_values: np.ndarray,
     normals: np.ndarray,
+    crossings: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> np.ndarray:
     """u on the (H, W) grid (zero outside ``domain``) for the coefficient vector (c_u, c_x, c_y,
     c_xx, c_yy), the source f, the boundary masks and values and the outward unit ``normals``
-    (H, W, 2) at Neumann pixels; see the module docstring for the schemes."""
+    (H, W, 2) at Neumann pixels; see the module docstring for the schemes.
+
+    ``crossings`` (steady schemes): (fraction, value), each (H, W, 4) over the directions up,
+    down, left, right: where a pixel's neighbour lies beyond a curved Dirichlet boundary, the
+    boundary's distance in steps (0, 1] and g there; NaN elsewhere."""
     c = np.asarray(coefficients, dtype=np.float64)
     domain = np.asarray(domain, dtype=bool)
     height, width = domain.shape
@@ -171,9 +206,10 @@ def solve_masked(
     _neumann_rows(system, *np.nonzero(neumann), normals, neumann_values)
     rest = domain & ~dirichlet & ~neumann
     if kind == "steady":
-        i, j = np.nonzero(rest)
-        system.stencil(i, j, c)
-        system.rhs[system.index[i, j]] = source[i, j]
+        fraction, value = crossings if crossings is not None else (None, None)
+        if fraction is not None:
+            fraction = np.where(np.isfinite(fraction), np.maximum(fraction, 1e-6), np.nan)
+        system.steady(*np.nonzero(rest), c, source, fraction, value)
     else:
         _time_like_rows(
             system,
