@@ -322,7 +322,7 @@ class Linear2D(Equation):
 
     def boundary_data(self, n: int, generator: torch.Generator):
         """``n`` points on the Dirichlet parts (uniform in arc length over all of them, on the
-        true curves, those inside another hole or outside the square dropped) and g there."""
+        true curves; those inside another hole or outside the square dropped) and g there."""
         curves = [p for p, c in self.conditions.items() if c.kind == "dirichlet"]
         if not curves:
             raise SciMLError(f"problem {self.name} has no Dirichlet boundary for a PINN")
@@ -344,8 +344,12 @@ class Linear2D(Equation):
                 rows[on, 0], rows[on, 1] = x, y
                 rows[on, 2] = self._data(part, x, y, np.zeros((len(x), 2)))
             keep = (np.abs(rows[:, 0]) <= 1 + 1e-12) & (np.abs(rows[:, 1]) <= 1 + 1e-12)
-            for hole in self.holes:
-                keep &= ~hole.contains(rows[:, 0], rows[:, 1])
+            # a hole's own curve tests as inside it by rounding: drop those points only where
+            # they lie on the square's edge (a hole's side on the edge, as the L-shape's)
+            edge = np.abs(rows[:, :2]).max(axis=1) >= 1 - 1e-12
+            for k, hole in enumerate(self.holes):
+                own = np.array([p == f"hole{k}" for p in curves])[pick] & ~edge
+                keep &= own | ~hole.contains(rows[:, 0], rows[:, 1])
             kept.append(rows[keep])
             count += int(keep.sum())
         rows = torch.as_tensor(np.concatenate(kept)[:n])
