@@ -105,6 +105,17 @@ class Linear2D(Equation):
         self.solution = Expression(text, self.inputs) if text else None
         self.source = Expression(str(params.get("source", "0")), self.inputs)
         self.conditions = self._read_boundary(params.get("boundary", []))
+        if self.kind != "steady" and self.holes:
+            raise SciMLError(
+                f"problem {self.name}: a {self.kind} (time-like) operator needs the whole square; "
+                "remove the holes"
+            )
+        dirichlet = any(c.kind == "dirichlet" for c in self.conditions.values())
+        if self.kind == "steady" and c[0] == 0 and not dirichlet:
+            raise SciMLError(
+                f"problem {self.name}: with no u term and Neumann data only, u is determined up to "
+                "a constant; make a part Dirichlet"
+            )
 
     # -- the problem file -----------------------------------------------------------------
     def _read_boundary(self, lines: list[str]) -> dict[str, Condition]:
@@ -167,6 +178,8 @@ class Linear2D(Equation):
         x, y = grid_axes(height, width)
         xx, yy = np.meshgrid(x, y)
         domain = domain_mask(height, width, self.holes)
+        if not domain.any():
+            raise SciMLError(f"problem {self.name}: the holes cover the whole square")
         normals = boundary_normals(height, width, self.holes, thickness)
         masks = {k: np.zeros((height, width), dtype=bool) for k in KINDS}
         values = {k: np.zeros((height, width)) for k in KINDS}

@@ -146,11 +146,19 @@ def test_samples_avoid_the_holes_and_boundary_points_carry_the_data():
         ({"boundary": "sides dirichlet 0"}, "no boundary condition for hole0"),
         ({"boundary": "sides dirichlet,holes dirichlet 0"}, "needs a formula"),
         ({"source": "import os"}, "invalid"),
+        ({"boundary": "sides neumann 0,holes neumann 0"}, "up to a constant"),
+        ({"coefficients": "0,0,1,-1,0"}, "remove the holes"),
     ],
 )
 def test_bad_problem_files_are_one_line_errors(overrides, message):
     with pytest.raises(SciMLError, match=message):
         load_problem("poisson-l", overrides=overrides)
+
+
+def test_holes_covering_the_square_are_refused():
+    problem = load_problem("poisson-l", overrides={"holes": "disk 0 0 5"})
+    with pytest.raises(SciMLError, match="cover the whole square"):
+        problem.pde_grids(17, 17)
 
 
 @pytest.mark.slow  # about 25 s on 1 thread: a PINN at the smoke budget, scored on the domain
