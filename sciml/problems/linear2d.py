@@ -105,6 +105,12 @@ class Linear2D(Equation):
         self.solution = Expression(text, self.inputs) if text else None
         self.source = Expression(str(params.get("source", "0")), self.inputs)
         self.conditions = self._read_boundary(params.get("boundary", []))
+        bottom = self.conditions.get("bottom")
+        if self.kind != "steady" and (bottom is None or bottom.kind != "dirichlet"):
+            raise SciMLError(
+                f"problem {self.name}: a {self.kind} (time-like) operator needs Dirichlet initial "
+                "values: write 'bottom dirichlet ...'"
+            )
         if self.kind != "steady" and self.holes:
             raise SciMLError(
                 f"problem {self.name}: a {self.kind} (time-like) operator needs the whole square; "
@@ -187,16 +193,11 @@ class Linear2D(Equation):
             if part not in self.conditions or not on.any():
                 continue
             kind = self.conditions[part].kind
-            if self.kind == "hyperbolic" and part == "bottom":
-                kinds = KINDS  # the initial value and the initial slope
-            else:
-                kinds = (kind,)
-            for k in kinds:
-                masks[k] |= on
-                data = self._data(part, xx[on], yy[on], normals[on]) if k == kind else None
-                if data is None:  # the slope of a hyperbolic problem's Dirichlet initial row
-                    data = self._initial_slope(xx[on], yy[on], normals[on])
-                values[k][on] = data
+            masks[kind] |= on
+            values[kind][on] = self._data(part, xx[on], yy[on], normals[on])
+            if self.kind == "hyperbolic" and part == "bottom":  # and the initial slope
+                masks["neumann"] |= on
+                values["neumann"][on] = self._initial_slope(xx[on], yy[on], normals[on])
         source = np.where(domain, self._source(xx, yy), 0.0)
         return PDEGrids(
             dict(zip(COEFFICIENTS, map(float, self.c))),

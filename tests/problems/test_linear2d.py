@@ -155,6 +155,13 @@ def test_bad_problem_files_are_one_line_errors(overrides, message):
         load_problem("poisson-l", overrides=overrides)
 
 
+def test_time_like_problems_need_dirichlet_initial_values():
+    with pytest.raises(SciMLError, match="bottom dirichlet"):
+        load_problem(
+            "wave", overrides={"boundary": "bottom neumann 0,left dirichlet,right dirichlet"}
+        )
+
+
 def test_holes_covering_the_square_are_refused():
     problem = load_problem("poisson-l", overrides={"holes": "disk 0 0 5"})
     with pytest.raises(SciMLError, match="cover the whole square"):
