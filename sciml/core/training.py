@@ -146,6 +146,11 @@ class Trainer:
         self._parallel: nn.Module | None = None  # the loss under DDP, while run() trains
 
     # -- state ----------------------------------------------------------------------------
+    def _unchanged(self, snapshot: dict[str, torch.Tensor]) -> bool:
+        """Whether every parameter equals its value in ``snapshot`` bit for bit."""
+        state = self.model.state_dict()
+        return all(torch.equal(state[name], value) for name, value in snapshot.items())
+
     def _snapshot(self) -> dict[str, torch.Tensor]:
         return {k: v.detach().clone() for k, v in self.model.state_dict().items()}
 
@@ -307,6 +312,10 @@ class Trainer:
                         return result
                     good = start
                     end_phase = self.objective.after_step(phase, info)
+                    if phase.optimizer == "lbfgs" and self._unchanged(start):
+                        # the line search found no step that lowers the loss for a whole call:
+                        # L-BFGS is stuck (float32 rounding); further calls repeat the same
+                        end_phase = True
                     last = end_phase or call == phase.n_calls - 1
                     crossed = before // self.eval_every != result.steps // self.eval_every
                     if self.evaluate and (crossed or last) and distributed.is_main():

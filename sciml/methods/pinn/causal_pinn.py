@@ -25,6 +25,12 @@ of the L-BFGS points drawn where the residual is large (``adaptive_fraction=0.5`
 al. 2023: 1.3e-2/3.5e-2 -> 1.4e-2/4.9e-3 at 3000 L-BFGS iterations), redrawn in 3 L-BFGS
 rounds (seed 0 at 4500 iterations: 1.19e-2 -> 6.4e-3). Each can be switched off.
 
+And where the problem declares a mirror symmetry (Burgers: u odd in x), it is built into the
+network (``symmetric``): without it the Burgers result hinged on rounding (seeds 0-2 at 1 thread
+6.4e-3, 4.7e-3, 5.3e-3; the same code with Taylor-mode derivatives 4.4e-2, 4.8e-2, 4.8e-3), the
+bad runs being a shock that drifts off x = 0 at almost no residual cost; with it, 2.1e-3, 1.3e-3,
+1.9e-3 (docs/results.md). Derivatives by Taylor mode (``derivatives=jet``, nets/jets.py).
+
 Patent note: the CausalPINNs README states that the causal training algorithm is patented by the
 University of Pennsylvania for commercial use; check the licence before commercial use.
 """
@@ -56,6 +62,8 @@ class CausalPINN(PINN):
             hard_constraints=True,
             adaptive_fraction=0.5,
             lbfgs_rounds=3,
+            symmetric=True,
+            derivatives="jet",
         ),
         "n_chunks": Option(32, min=1, max=10_000),
         "eps_schedule": Option([1e-2, 1e-1, 1.0, 10.0, 100.0], min=0.0, max=1e6),
