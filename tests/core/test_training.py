@@ -93,3 +93,15 @@ def test_resume_continues_to_the_same_result(tmp_path):
     )
     torch.testing.assert_close(resumed.weight, straight.weight)
     torch.testing.assert_close(resumed.bias, straight.bias)
+
+
+def test_a_stuck_lbfgs_round_ends_early_and_the_next_one_runs():
+    """An L-BFGS call that leaves every parameter unchanged (here: already at the minimum, so
+    the gradient is zero) ends its round; later phases still run."""
+    model = nn.Linear(2, 1, bias=False)
+    with torch.no_grad():
+        model.weight.fill_(3.0)
+    phases = [Phase("lbfgs", 200, name="round1"), Phase("lbfgs", 200, name="round2")]
+    result = Trainer(model, Quadratic(model), phases, progress=False).run()
+    assert result.steps == 20  # one call of 10 iterations per round, not 2 x 200
+    torch.testing.assert_close(model.weight, torch.full((1, 2), 3.0))
