@@ -30,17 +30,27 @@ DATASET_VERSION = 1
 
 @dataclass
 class FieldReference:
-    """A reference on a tensor grid: ``values[i0, i1, ..., k]`` at ``axes`` (input order)."""
+    """A reference on a tensor grid: ``values[i0, i1, ..., k]`` at ``axes`` (input order).
+
+    ``mask`` (the grid's shape, bool), when given, marks the grid points inside the problem's
+    domain (a domain with holes): :meth:`points` and :meth:`flat_values`, which scoring uses,
+    hold those points only; :meth:`grid_points` holds them all (for figures)."""
 
     axes: dict[str, np.ndarray]
     values: np.ndarray
+    mask: np.ndarray | None = None
 
-    def points(self) -> np.ndarray:
+    def grid_points(self) -> np.ndarray:
         grids = np.meshgrid(*self.axes.values(), indexing="ij")
         return np.stack([g.ravel() for g in grids], axis=-1)
 
+    def points(self) -> np.ndarray:
+        points = self.grid_points()
+        return points if self.mask is None else points[self.mask.ravel()]
+
     def flat_values(self) -> np.ndarray:
-        return self.values.reshape(-1, self.values.shape[-1])
+        values = self.values.reshape(-1, self.values.shape[-1])
+        return values if self.mask is None else values[self.mask.ravel()]
 
 
 def write_field_reference(path: str | os.PathLike, problem: Any, ref: FieldReference) -> Path:
@@ -57,6 +67,8 @@ def write_field_reference(path: str | os.PathLike, problem: Any, ref: FieldRefer
         fields = f.create_group("fields")
         for k, name in enumerate(outputs):
             fields.create_dataset(name, data=ref.values[..., k], compression="gzip")
+        if ref.mask is not None:
+            f.create_dataset("mask", data=ref.mask.astype(np.uint8), compression="gzip")
         write_checksum(f)
     return Path(path)
 
@@ -75,6 +87,7 @@ def read_field_reference(
             axes = {name: f["coordinates"][name][()] for name in _names(f.attrs["inputs"])}
             outputs = _names(f.attrs["outputs"])
             fields = [f["fields"][name][()] for name in outputs]
+            mask = f["mask"][()].astype(bool) if "mask" in f else None
     except SciMLError as error:
         raise SciMLError(f"cannot read dataset {path}: {error}") from None
     except Exception as error:  # noqa: BLE001 - any malformed file is reported the same way
@@ -86,12 +99,16 @@ def read_field_reference(
                 f"cannot read dataset {path}: field {name!r} has shape {field.shape}, the grid "
                 f"{shape}"
             )
+    if mask is not None and mask.shape != shape:
+        raise SciMLError(
+            f"cannot read dataset {path}: its mask has shape {mask.shape}, not {shape}"
+        )
     if any(np.ndim(axis) != 1 for axis in axes.values()) or not outputs:
         raise SciMLError(f"cannot read dataset {path}: malformed coordinates or no fields")
     values = np.stack(fields, axis=-1)
     if not np.isfinite(values).all():
         raise SciMLError(f"cannot read dataset {path}: its fields hold NaN or infinite values")
-    return FieldReference(axes, values)
+    return FieldReference(axes, values, mask)
 
 
 def _names(attribute: Any) -> list[str]:

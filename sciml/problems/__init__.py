@@ -6,6 +6,7 @@ from sciml.problems import (  # noqa: F401
     burgers,
     convection_diffusion,
     darcy,
+    linear2d,
     lorenz,
     lotka_volterra,
     navier_stokes,

@@ -39,6 +39,8 @@ CAPABILITIES = {
     "(operator_dataset)",
     "trajectories": "observed trajectories of a dynamical system (trajectories)",
     "tabular": "rows of a data table with a target column (table)",
+    "pde_grids": "the problem rasterized as PDEGrids, HyPINO's inputs (pde_grids, "
+    "boundary_normals)",
 }
 
 

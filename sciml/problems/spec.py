@@ -41,7 +41,7 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover
     import tomli as tomllib
 
-PARAMETER_TYPES = ("float", "int", "formula", "choice")
+PARAMETER_TYPES = ("float", "int", "formula", "choice", "list")
 TASK_KEYS = ("defaults", "parameters", "budgets", "options")
 BUDGETS = ("smoke", "default", "paper")
 

@@ -116,8 +116,12 @@ def _panels(surrogate: Any, problem: Equation) -> tuple[dict, np.ndarray, np.nda
     reference = problem.reference()
     outputs = list(problem.reference_outputs)
     shape = reference.values.shape
-    prediction = surrogate.predict(reference.points())[:, outputs].reshape(shape)
-    return reference.axes, prediction, reference.values
+    prediction = surrogate.predict(reference.grid_points())[:, outputs].reshape(shape)
+    truth = reference.values
+    if reference.mask is not None:  # blank outside the domain (holes)
+        prediction = np.where(reference.mask[..., None], prediction, np.nan)
+        truth = np.where(reference.mask[..., None], truth, np.nan)
+    return reference.axes, prediction, truth
 
 
 def _draw_row(
@@ -146,7 +150,7 @@ def _draw_row(
         extent = [*grid[names[0]][[0, -1]], *grid[names[1]][[0, -1]]]
         xlabel, ylabel = names[0], names[1]
         images = [p[..., 0].T for p in (prediction, truth, error)]
-    vmin, vmax = images[1].min(), images[1].max()
+    vmin, vmax = np.nanmin(images[1]), np.nanmax(images[1])
     titles = (f"{label}: prediction", "reference", "absolute error")
     for ax, image, title, cmap in zip(axes_row, images, titles, ("RdBu_r", "RdBu_r", "magma")):
         limits = {"vmin": vmin, "vmax": vmax} if cmap != "magma" else {}
