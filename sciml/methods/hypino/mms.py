@@ -14,7 +14,10 @@ A sample is rejected when |u| > 10, a derivative or |f| > 1e4, |h| > 100, or std
 Boundaries as the reference: an elliptic operator gets Dirichlet data on the square's outline
 (plus Neumann with probability 1/4); other operators treat y as time: Dirichlet on x = +-1 and at
 y = -1 the initial data (u, plus du/dn for hyperbolic operators; first-order ones add du/dn with
-probability 1/4). ``unlabelled`` samples (the reference's ``unsupervised.py``) have a constant
+probability 1/4). Up to ``max_holes`` random holes (:mod:`.domains`) cut the square, each with
+Dirichlet and/or Neumann data; f and the loss points live outside them.
+
+``unlabelled`` samples (the reference's ``unsupervised.py``) have a constant
 source and zero or linear Dirichlet data, no known u, and train with the physics loss only.
 
 Everything is vectorized over the batch (one loop over at most ten terms); a ``torch.Generator``
@@ -28,7 +31,8 @@ from dataclasses import dataclass
 
 import torch
 
-from sciml.methods.hypino.inputs import grid_coordinates, outward_normals
+from sciml.methods.hypino.domains import Domains, interior_points, random_domains
+from sciml.methods.hypino.inputs import grid_coordinates
 
 N_PSI = 6
 MAX_TERMS = 10
@@ -149,9 +153,10 @@ def random_operators(batch: int, generator: torch.Generator) -> torch.Tensor:
 
 
 def boundary_masks(
-    coefficients: torch.Tensor, height: int, width: int, generator: torch.Generator
+    coefficients: torch.Tensor, domains: Domains, generator: torch.Generator
 ) -> tuple[torch.Tensor, torch.Tensor]:
-    """(B, H, W) Dirichlet and Neumann masks on the square's outline, by operator type."""
+    """(B, H, W) Dirichlet and Neumann masks: the square's sides by operator type, the holes'
+    boundaries as drawn in ``domains``."""
     batch = coefficients.shape[0]
     c_xx, c_yy = coefficients[:, 3], coefficients[:, 4]
     elliptic = c_xx * c_yy > 0
@@ -159,19 +164,15 @@ def boundary_masks(
     hyperbolic_or_first = (c_xx * c_yy < 0) | (
         first_order & (torch.rand(batch, generator=generator) < 0.25)
     )
-    outline = torch.zeros(height, width, dtype=torch.bool)
-    outline[[0, -1], :] = True
-    outline[:, [0, -1]] = True
-    sides = torch.zeros(height, width, dtype=torch.bool)
-    sides[:, [0, -1]] = True
-    initial = torch.zeros(height, width, dtype=torch.bool)
-    initial[-1, :] = True  # row H-1 is y = -1
+    s = domains.sides
+    outline = s["bottom"] | s["left"] | s["right"] | s["top"]
+    initial = s["bottom"]  # row H-1 is y = -1
     e = elliptic[:, None, None]
-    dirichlet = torch.where(e, outline, sides | initial)
+    dirichlet = torch.where(e, outline, s["left"] | s["right"] | initial)
     neumann_outer = (torch.rand(batch, generator=generator) < 0.25)[:, None, None] & outline
     neumann_time = (hyperbolic_or_first & ~elliptic)[:, None, None] & initial
     neumann = torch.where(e, neumann_outer, neumann_time)
-    return dirichlet, neumann
+    return dirichlet | domains.hole_dirichlet, neumann | domains.hole_neumann
 
 
 def _passes(values: torch.Tensor, with_std: bool = True) -> torch.Tensor:
@@ -190,6 +191,7 @@ def manufactured(
     width: int,
     n_points: int,
     generator: torch.Generator,
+    max_holes: int = 3,
     max_tries: int = 50,
 ) -> Batch:
     """``batch`` supervised samples (rejection sampling, vectorized over over-drawn candidates)."""
@@ -197,7 +199,7 @@ def manufactured(
     kept: list[Batch] = []
     count = 0
     for _ in range(max_tries):
-        candidates = _candidates(3 * batch, height, width, n_points, grid, generator)
+        candidates = _candidates(3 * batch, height, width, n_points, grid, generator, max_holes)
         if candidates is not None:
             kept.append(candidates)
             count += candidates.source.shape[0]
@@ -215,6 +217,7 @@ def _candidates(
     n_points: int,
     grid: torch.Tensor,
     generator: torch.Generator,
+    max_holes: int,
 ) -> Batch | None:
     params = random_functions(batch, generator)
     coefficients = random_operators(batch, generator)
@@ -225,12 +228,12 @@ def _candidates(
         return None
     params = {name: value[screened] for name, value in params.items()}
     coefficients, batch = coefficients[screened], int(screened.sum())
-    points = _uniform(generator, (batch, n_points, 2), -1.0, 1.0)
+    domains = random_domains(batch, height, width, generator, max_holes)
+    points = interior_points(domains.holes, n_points, generator)
     on_grid = derivatives(params, grid.expand(batch, -1, -1))  # (B, H*W, 5)
     at_points = derivatives(params, points)
-    dirichlet, neumann = boundary_masks(coefficients, height, width, generator)
-    domain = torch.ones(batch, height, width, dtype=torch.bool)
-    normals = outward_normals(domain)  # (B, 2, H, W)
+    dirichlet, neumann = boundary_masks(coefficients, domains, generator)
+    domain, normals = domains.domain, domains.normals
     flat_normals = normals.flatten(2).transpose(1, 2)  # (B, H*W, 2)
     f_grid = (on_grid * coefficients[:, None, :]).sum(-1)
     f_points = (at_points * coefficients[:, None, :]).sum(-1)
@@ -247,7 +250,7 @@ def _candidates(
     u_grid = on_grid[..., 0].reshape(batch, height, width)
     sample = Batch(
         coefficients=coefficients,
-        source=f_grid.reshape(batch, height, width),
+        source=torch.where(domain, f_grid.reshape(batch, height, width), 0.0),
         domain_mask=domain,
         dirichlet_mask=dirichlet,
         dirichlet_values=torch.where(dirichlet, u_grid, 0.0),
@@ -265,29 +268,35 @@ def _candidates(
 
 
 def unlabelled(
-    batch: int, height: int, width: int, n_points: int, generator: torch.Generator
+    batch: int,
+    height: int,
+    width: int,
+    n_points: int,
+    generator: torch.Generator,
+    max_holes: int = 3,
 ) -> Batch:
     """Samples without a known solution: f constant U[-5, 5], Dirichlet data zero (probability
     1/2) or linear alpha x + beta y + gamma (U[-1, 1] each), Neumann data zero."""
     coefficients = random_operators(batch, generator)
-    dirichlet, neumann = boundary_masks(coefficients, height, width, generator)
+    domains = random_domains(batch, height, width, generator, max_holes)
+    dirichlet, neumann = boundary_masks(coefficients, domains, generator)
     grid = grid_coordinates(height, width).double().reshape(height, width, 2)
     linear = _uniform(generator, (batch, 3), -1.0, 1.0)
     linear = torch.where(torch.rand(batch, 1, generator=generator) < 0.5, 0.0, linear)
     g = linear[:, 0, None, None] * grid[..., 0] + linear[:, 1, None, None] * grid[..., 1]
     g = g + linear[:, 2, None, None]
     constant = _uniform(generator, (batch, 1), -5.0, 5.0)
-    domain = torch.ones(batch, height, width, dtype=torch.bool)
-    points = _uniform(generator, (batch, n_points, 2), -1.0, 1.0)
+    domain = domains.domain
+    points = interior_points(domains.holes, n_points, generator)
     return Batch(
         coefficients=coefficients,
-        source=constant[:, :, None].expand(batch, height, width).clone(),
+        source=torch.where(domain, constant[:, :, None], 0.0),
         domain_mask=domain,
         dirichlet_mask=dirichlet,
         dirichlet_values=torch.where(dirichlet, g, 0.0),
         neumann_mask=neumann,
         neumann_values=torch.zeros(batch, height, width, dtype=torch.float64),
-        normals=outward_normals(domain),
+        normals=domains.normals,
         labelled=torch.zeros(batch, dtype=torch.bool),
         solution=torch.zeros(batch, 3, height, width, dtype=torch.float64),
         points=points,
@@ -304,12 +313,13 @@ def training_batch(
     n_points: int,
     generator: torch.Generator,
     unlabelled_fraction: float = 0.5,
+    max_holes: int = 3,
 ) -> Batch:
     """A mixed batch as the paper trains on: supervised MMS samples and unlabelled ones, float32."""
     n_free = int(round(batch * unlabelled_fraction))
-    parts = [manufactured(batch - n_free, height, width, n_points, generator)]
+    parts = [manufactured(batch - n_free, height, width, n_points, generator, max_holes)]
     if n_free:
-        parts.append(unlabelled(n_free, height, width, n_points, generator))
+        parts.append(unlabelled(n_free, height, width, n_points, generator, max_holes))
     return to_dtype(concatenate(parts), torch.float32)
 
 
