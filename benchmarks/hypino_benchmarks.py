@@ -18,6 +18,7 @@ import warnings
 import torch
 
 import sciml
+from sciml.core.io import write_json
 
 PROBLEMS = ("heat", "helmholtz", "helmholtz-g", "poisson-c", "poisson-g", "poisson-l", "wave")
 
@@ -68,8 +69,7 @@ def main() -> None:
         row["seconds"] = time.perf_counter() - started
         rows[problem] = row
         print(problem, json.dumps(row), flush=True)
-        with open(args.json, "w") as f:
-            json.dump(rows, f, indent=1)
+        write_json(args.json, rows)
 
 
 if __name__ == "__main__":
