@@ -105,6 +105,23 @@ class Linear2D(Equation):
         self.solution = Expression(text, self.inputs) if text else None
         self.source = Expression(str(params.get("source", "0")), self.inputs)
         self.conditions = self._read_boundary(params.get("boundary", []))
+        bottom = self.conditions.get("bottom")
+        if self.kind != "steady" and (bottom is None or bottom.kind != "dirichlet"):
+            raise SciMLError(
+                f"problem {self.name}: a {self.kind} (time-like) operator needs Dirichlet initial "
+                "values: write 'bottom dirichlet ...'"
+            )
+        if self.kind != "steady" and self.holes:
+            raise SciMLError(
+                f"problem {self.name}: a {self.kind} (time-like) operator needs the whole square; "
+                "remove the holes"
+            )
+        dirichlet = any(c.kind == "dirichlet" for c in self.conditions.values())
+        if self.kind == "steady" and c[0] == 0 and not dirichlet:
+            raise SciMLError(
+                f"problem {self.name}: with no u term and Neumann data only, u is determined up to "
+                "a constant; make a part Dirichlet"
+            )
 
     # -- the problem file -----------------------------------------------------------------
     def _read_boundary(self, lines: list[str]) -> dict[str, Condition]:
@@ -167,6 +184,8 @@ class Linear2D(Equation):
         x, y = grid_axes(height, width)
         xx, yy = np.meshgrid(x, y)
         domain = domain_mask(height, width, self.holes)
+        if not domain.any():
+            raise SciMLError(f"problem {self.name}: the holes cover the whole square")
         normals = boundary_normals(height, width, self.holes, thickness)
         masks = {k: np.zeros((height, width), dtype=bool) for k in KINDS}
         values = {k: np.zeros((height, width)) for k in KINDS}
@@ -174,16 +193,11 @@ class Linear2D(Equation):
             if part not in self.conditions or not on.any():
                 continue
             kind = self.conditions[part].kind
-            if self.kind == "hyperbolic" and part == "bottom":
-                kinds = KINDS  # the initial value and the initial slope
-            else:
-                kinds = (kind,)
-            for k in kinds:
-                masks[k] |= on
-                data = self._data(part, xx[on], yy[on], normals[on]) if k == kind else None
-                if data is None:  # the slope of a hyperbolic problem's Dirichlet initial row
-                    data = self._initial_slope(xx[on], yy[on], normals[on])
-                values[k][on] = data
+            masks[kind] |= on
+            values[kind][on] = self._data(part, xx[on], yy[on], normals[on])
+            if self.kind == "hyperbolic" and part == "bottom":  # and the initial slope
+                masks["neumann"] |= on
+                values["neumann"][on] = self._initial_slope(xx[on], yy[on], normals[on])
         source = np.where(domain, self._source(xx, yy), 0.0)
         return PDEGrids(
             dict(zip(COEFFICIENTS, map(float, self.c))),
@@ -322,7 +336,7 @@ class Linear2D(Equation):
 
     def boundary_data(self, n: int, generator: torch.Generator):
         """``n`` points on the Dirichlet parts (uniform in arc length over all of them, on the
-        true curves, those inside another hole or outside the square dropped) and g there."""
+        true curves; those inside another hole or outside the square dropped) and g there."""
         curves = [p for p, c in self.conditions.items() if c.kind == "dirichlet"]
         if not curves:
             raise SciMLError(f"problem {self.name} has no Dirichlet boundary for a PINN")
@@ -344,8 +358,12 @@ class Linear2D(Equation):
                 rows[on, 0], rows[on, 1] = x, y
                 rows[on, 2] = self._data(part, x, y, np.zeros((len(x), 2)))
             keep = (np.abs(rows[:, 0]) <= 1 + 1e-12) & (np.abs(rows[:, 1]) <= 1 + 1e-12)
-            for hole in self.holes:
-                keep &= ~hole.contains(rows[:, 0], rows[:, 1])
+            # a hole's own curve tests as inside it by rounding: drop those points only where
+            # they lie on the square's edge (a hole's side on the edge, as the L-shape's)
+            edge = np.abs(rows[:, :2]).max(axis=1) >= 1 - 1e-12
+            for k, hole in enumerate(self.holes):
+                own = np.array([p == f"hole{k}" for p in curves])[pick] & ~edge
+                keep &= own | ~hole.contains(rows[:, 0], rows[:, 1])
             kept.append(rows[keep])
             count += int(keep.sum())
         rows = torch.as_tensor(np.concatenate(kept)[:n])

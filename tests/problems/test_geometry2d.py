@@ -12,8 +12,11 @@ from sciml.problems.geometry2d import (
     boundary_normals,
     boundary_parts,
     domain_mask,
+    hole_crossings,
     hole_from_table,
+    hole_from_text,
     random_holes,
+    side_point,
 )
 from sciml.problems.pde_grids import grid_axes
 
@@ -131,3 +134,51 @@ def test_hole_from_table_reads_shapes_and_refuses_bad_ones():
     ]:
         with pytest.raises(SciMLError, match=match):
             hole_from_table(bad)
+
+
+def test_perimeters_and_points_along_them():
+    t = np.linspace(0, 1, 400, endpoint=False)
+    for shape, length in [
+        (Disk(0.1, 0.2, 0.3), 2 * np.pi * 0.3),
+        (Rectangle(-0.5, -0.25, 0.5, 0.25), 3.0),
+        (Triangle((0, 0), (0.3, 0), (0, 0.4)), 1.2),
+    ]:
+        assert shape.perimeter == pytest.approx(length)
+        x, y = shape.point_at(t)
+        np.testing.assert_allclose(shape.distance(x, y), 0.0, atol=1e-12)
+        # uniform in arc length: consecutive points one 400th of the perimeter apart (less
+        # where they cut a corner)
+        steps = np.hypot(np.diff(x), np.diff(y))
+        assert np.median(steps) == pytest.approx(length / 400, rel=1e-4)
+        assert steps.max() == pytest.approx(length / 400, rel=1e-4)
+    x, y = side_point("left", np.array([0.0, 0.5]))
+    np.testing.assert_array_equal(np.stack([x, y]), [[-1, -1], [-1, 0]])
+
+
+def test_hole_from_text():
+    assert hole_from_text("disk 0 0.5 0.2") == Disk(0, 0.5, 0.2)
+    assert hole_from_text("rectangle 0 0 1 1") == Rectangle(0, 0, 1, 1)
+    assert hole_from_text("triangle 0 0 1 0 0 1") == Triangle((0, 0), (1, 0), (0, 1))
+    for bad, match in [
+        ("blob 1", "start with"),
+        ("disk 1 2", "takes 3"),
+        ("disk 0 0 x", "malformed"),
+    ]:
+        with pytest.raises(SciMLError, match=match):
+            hole_from_text(bad)
+
+
+def test_hole_crossings_find_the_true_curve():
+    disk = Disk(0.05, -0.02, 0.3)
+    n = 41
+    fraction, cx, cy, which = hole_crossings(n, n, [disk])
+    found = np.isfinite(fraction)
+    assert found.sum() > 40 and np.all((fraction[found] > 0) & (fraction[found] <= 1))
+    np.testing.assert_allclose(disk.distance(cx[found], cy[found]), 0.0, atol=1e-12)
+    assert np.all(which[found] == 0) and np.all(which[~found] == -1)
+    # the crossing lies on the grid line from the pixel towards the neighbour: e.g. rightwards
+    x, y = grid_axes(n, n)
+    xx, yy = np.meshgrid(x, y)
+    right = found[..., 3]
+    np.testing.assert_allclose(cy[right, 3], yy[right])
+    np.testing.assert_allclose(cx[right, 3], xx[right] + fraction[right, 3] * 2 / (n - 1))

@@ -110,7 +110,7 @@ def test_curved_dirichlet_boundaries_converge_at_second_order():
         assert 1.8 < order < 2.3, errors
 
 
-def time_like_error(n, c, exact, slope=None):
+def time_like_error(n, c, exact, slope=None, source=None):
     x, y = grid_axes(n, n)
     xx, yy = np.meshgrid(x, y)
     u = exact(xx, yy)
@@ -120,7 +120,8 @@ def time_like_error(n, c, exact, slope=None):
     neumann = parts["bottom"] if slope is not None else np.zeros_like(dirichlet)
     normals = boundary_normals(n, n)
     h = -slope(xx, yy) if slope is not None else np.zeros_like(u)  # du/dn with n = (0, -1)
-    solution = solve_masked(c, np.zeros_like(u), domain, dirichlet, u, neumann, h, normals)
+    f = np.zeros_like(u) if source is None else source(xx, yy)
+    solution = solve_masked(c, f, domain, dirichlet, u, neumann, h, normals)
     return np.abs(solution - u).max() / np.abs(u).max()
 
 
@@ -152,6 +153,44 @@ def test_wave_equation_against_its_exact_solution():
     errors = [time_like_error(n, c, exact, slope=lambda x, y: 0 * x) for n in (65, 129, 257)]
     assert errors[-1] < 2e-2
     for order in orders(errors):  # measured 1.94, 1.98
+        assert 1.8 < order < 2.3, errors
+
+
+def test_advection_diffusion_reaction_in_time_with_a_source():
+    # 0.2 u + 0.4 u_x + u_y - 0.8 u_xx = f (Crank-Nicolson), u = exp(-(y + 1)) sin(k (x + 1))
+    c = np.array([0.2, 0.4, 1.0, -0.8, 0.0])
+    k = np.pi / 2
+
+    def exact(x, y):
+        return np.exp(-(y + 1)) * np.sin(k * (x + 1))
+
+    def source(x, y):
+        u_x = k * np.exp(-(y + 1)) * np.cos(k * (x + 1))
+        return (0.2 - 1.0 + 0.8 * k**2) * exact(x, y) + 0.4 * u_x
+
+    errors = [time_like_error(n, c, exact, source=source) for n in (33, 65, 129)]
+    assert errors[-1] < 1e-4
+    for order in orders(errors):  # measured 2.00, 2.00
+        assert 1.8 < order < 2.3, errors
+
+
+def test_damped_wave_with_a_source_and_an_initial_slope():
+    # 0.5 u + 0.3 u_y - 2 u_xx + 0.5 u_yy = f, u = sin(k (x + 1)) sin(w (y + 1) + 0.3)
+    c = np.array([0.5, 0.0, 0.3, -2.0, 0.5])
+    k, w = np.pi / 2, np.pi
+
+    def exact(x, y):
+        return np.sin(k * (x + 1)) * np.sin(w * (y + 1) + 0.3)
+
+    def slope(x, y):
+        return w * np.sin(k * (x + 1)) * np.cos(w * (y + 1) + 0.3)
+
+    def source(x, y):
+        return (c[0] - c[3] * k**2 - c[4] * w**2) * exact(x, y) + c[2] * slope(x, y)
+
+    errors = [time_like_error(n, c, exact, slope, source) for n in (33, 65, 129)]
+    assert errors[-1] < 2e-3
+    for order in orders(errors):  # measured 2.00, 2.00
         assert 1.8 < order < 2.3, errors
 
 
