@@ -116,7 +116,7 @@ class Linear2D(Equation):
                 f"problem {self.name}: a {self.kind} (time-like) operator needs the whole square; "
                 "remove the holes"
             )
-        dirichlet = any(c.kind == "dirichlet" for c in self.conditions.values())
+        dirichlet = any(cond.kind == "dirichlet" for cond in self.conditions.values())
         if self.kind == "steady" and c[0] == 0 and not dirichlet:
             raise SciMLError(
                 f"problem {self.name}: with no u term and Neumann data only, u is determined up to "
