@@ -43,17 +43,20 @@ def main() -> None:
     parser.add_argument("--finetune", type=int, default=300)
     parser.add_argument("--every", type=int, default=25)
     parser.add_argument("--problems", default=",".join(PROBLEMS))
+    parser.add_argument("--no-refine", action="store_true", help="fine-tuning figures only")
     args = parser.parse_args()
     torch.set_num_threads(int(os.environ.get("OMP_NUM_THREADS", "1")))
     rows = {}
     for problem in args.problems.split(","):
         started = time.perf_counter()
-        refined = stages(problem, refine=10)
-        row = {
-            "zero_shot": refined["zero_shot"]["rel_l2"],
-            "generate_seconds": refined["zero_shot"]["generate_seconds"],
-            **{f"refine_{k}": refined[f"refine_{k}"]["rel_l2"] for k in (1, 3, 10)},
-        }
+        row = {}
+        if not args.no_refine:
+            refined = stages(problem, refine=10)
+            row.update(
+                zero_shot=refined["zero_shot"]["rel_l2"],
+                generate_seconds=refined["zero_shot"]["generate_seconds"],
+                **{f"refine_{k}": refined[f"refine_{k}"]["rel_l2"] for k in (1, 3, 10)},
+            )
         if args.finetune:
             tuning = {"finetune_steps": args.finetune, "eval_every": args.every}
             hypino = stages(problem, **tuning)
