@@ -33,9 +33,13 @@ __all__ = [
 
 def __getattr__(name: str) -> object:
     """``sciml.KANRegressor`` is imported when first asked for (it brings in scikit-learn, which
-    the command line does not need)."""
+    the command line does not need); ``sciml.hypino`` is HyPINO's package."""
     if name == "KANRegressor":
         from sciml.methods.kan.regressor import KANRegressor
 
         return KANRegressor
+    if name == "hypino":  # sciml.hypino.pretrained(): the HyPINO model shipped with the package
+        from sciml.methods import hypino
+
+        return hypino
     raise AttributeError(f"module 'sciml' has no attribute {name!r}")

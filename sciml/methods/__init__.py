@@ -3,6 +3,7 @@
 from sciml.methods import (  # noqa: F401  (each family registers its methods)
     dynamics,
     gp,
+    hypino,
     integral,
     kan,
     operators,
