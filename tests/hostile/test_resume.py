@@ -43,7 +43,9 @@ def test_resume_refuses_another_runs_checkpoint_and_keeps_its_model(run_copy):
 
 
 # -- Ctrl-C: a real SIGINT to the command -------------------------------------------------------
-SIGINT_RUN = {**TINY, "adam_steps": 20, "lbfgs_steps": 300, "checkpoint_every": 5}
+# a checkpoint every call: this small run's L-BFGS stops moving (and its round ends) after 60
+# iterations, so the window for an interrupt inside L-BFGS is a few calls
+SIGINT_RUN = {**TINY, "adam_steps": 20, "lbfgs_steps": 300, "checkpoint_every": 1}
 SIGINT_RUN["eval_every"] = 10_000  # score at the end only: the histories then match too
 
 
@@ -107,7 +109,8 @@ def test_sigint_during_lbfgs_prints_the_hint_and_resume_equals_the_uninterrupted
     )
     assert resumed.returncode == 0, resumed.stderr
     metrics = json.loads((out / "metrics.json").read_text())
-    assert metrics["steps"] == straight["steps"] == 320
+    # 320 planned; the trainer ends an L-BFGS round early once a call moves no parameter
+    assert metrics["steps"] == straight["steps"] and 0 < straight["steps"] <= 320
     assert metrics["rel_l2"] == straight["rel_l2"]
     assert [h["loss"] for h in metrics["history"]] == [h["loss"] for h in straight["history"]]
 
