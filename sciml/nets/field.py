@@ -126,12 +126,17 @@ class FieldNet(nn.Module):
         if self.mirror is None:
             out = self.core(x)
         else:
-            i, centre, parity = self.mirror
-            reflected = x.clone()
-            reflected[:, i] = 2 * centre - x[:, i]
-            both = self.core(torch.cat([x, reflected]))
+            parity = self.mirror[2]
+            both = self.core(torch.cat([x, self._reflected(x)]))
             out = (both[: len(x)] + parity * both[len(x) :]) / 2
         return out if self.initial is None else self.constrain(x, out)
+
+    def _reflected(self, x: torch.Tensor) -> torch.Tensor:
+        """x with the mirrored input reflected about its centre, x_i -> 2c - x_i."""
+        i, centre, _ = self.mirror
+        reflected = x.clone()
+        reflected[:, i] = 2 * centre - x[:, i]
+        return reflected
 
     def core(self, x: torch.Tensor) -> torch.Tensor:
         """The network without symmetrisation and constraints: MLP(embed(x)) * output_scale."""
@@ -159,10 +164,8 @@ class FieldNet(nn.Module):
         if self.mirror is None:
             out = self._core_jet(coordinates)
         else:  # both halves in one pass; d x'_i / d x_i = -1
-            i, centre, parity = self.mirror
-            reflected = Jet.coordinates(x, dirs, seconds)
-            reflected.value = x.clone()
-            reflected.value[:, i] = 2 * centre - x[:, i]
+            i, _, parity = self.mirror
+            reflected = Jet.coordinates(self._reflected(x), dirs, seconds)
             reflected.first[..., i] *= -1
             both = self._core_jet(Jet.cat_rows([coordinates, reflected]))
             n = len(x)
