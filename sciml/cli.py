@@ -369,7 +369,11 @@ def _report_error(error: SciMLError) -> None:
                 "checkpoint",
                 file=sys.stderr,
             )
-        _leave(1)
+            _leave(1)
+        # stopped by our launcher: leave at once, without atexit callbacks (a library's
+        # temporary-directory cleanup racing the launcher would print a traceback)
+        sys.stderr.flush()
+        os._exit(1)
     own = isinstance(error, distributed.RankError) or distributed.joined()
     if isinstance(error, distributed.RankZeroError):
         pass  # rank 0 reports it

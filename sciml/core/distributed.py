@@ -284,7 +284,12 @@ def launch(nproc: int, argv: list[str]) -> int:
     try:
         elastic_launch(config, entrypoint=sys.executable)("-m", "sciml", *argv)
     except ChildFailedError as error:
-        failed_rank, failure = error.get_first_failure()
+        # a rank killed by a signal is the cause; the others' exits follow it (the surviving
+        # rank may exit first: it is stopped by the launcher, and leaves without atexit work)
+        killed = {r: f for r, f in error.failures.items() if f.exitcode < 0}
+        pool = killed or error.failures
+        failed_rank = min(pool, key=lambda r: pool[r].timestamp)
+        failure = pool[failed_rank]
         if failure.exitcode >= 0:
             return failure.exitcode or 1
         print(
