@@ -68,6 +68,8 @@ class PINNObjective:
         self._fixed_key = ""
         self._fixed_boundary: tuple[torch.Tensor, torch.Tensor] | None = None
         self._fixed_boundary_key = ""
+        self._fixed_times: torch.Tensor | None = None
+        self._fixed_times_key = ""
         self.min_weight = 1.0
         self._plan: JetPlan | None = None
 
@@ -116,6 +118,22 @@ class PINNObjective:
             self._fixed_boundary = self._boundary(n)
             self._fixed_boundary_key = key
         return self._fixed_boundary
+
+    def boundary_times_for(self, phase: Phase) -> torch.Tensor:
+        """Time-dependent problems: the boundary residual's times, fresh for each Adam step,
+        fixed for an L-BFGS round like the collocation (its line search needs one objective)."""
+        if phase.optimizer == "adam" and self.options["resample"]:
+            return self._times(int(self.options["n_boundary"]))
+        key = f"{phase.optimizer}:{phase.name}"
+        if self._fixed_times is None or self._fixed_times_key != key:
+            self._fixed_times = self._times(int(self.options["n_boundary"]))
+            self._fixed_times_key = key
+        return self._fixed_times
+
+    def _times(self, n: int) -> torch.Tensor:
+        t0, t1 = self.window
+        t = t0 + (t1 - t0) * torch.rand(n, 1, generator=self.generator, dtype=torch.float64)
+        return t.to(self.device, self.dtype)
 
     def _boundary(self, n: int) -> tuple[torch.Tensor, torch.Tensor]:
         points, values = self.problem.boundary_data(n, self.generator)
@@ -192,10 +210,7 @@ class PINNObjective:
         if self.problem.steady:  # Dirichlet data, unscaled like the initial loss
             points, values = self.boundary_points_for(phase)
             return (self.net(points) - values).square().sum(dim=-1).mean()
-        n = int(self.options["n_boundary"])
-        t0, t1 = self.window
-        t = t0 + (t1 - t0) * torch.rand(n, 1, generator=self.generator, dtype=torch.float64)
-        residual = self.problem.boundary_residual(self.net, t.to(self.device, self.dtype))
+        residual = self.problem.boundary_residual(self.net, self.boundary_times_for(phase))
         if residual is None:
             return None
         return (residual / self.scale).square().sum(dim=-1).mean()
@@ -254,6 +269,8 @@ class PINNObjective:
             "fixed_key": self._fixed_key,
             "fixed_boundary": self._fixed_boundary,
             "fixed_boundary_key": self._fixed_boundary_key,
+            "fixed_times": self._fixed_times,
+            "fixed_times_key": self._fixed_times_key,
         }
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
@@ -264,6 +281,8 @@ class PINNObjective:
         self._fixed_key = state.get("fixed_key", "")
         self._fixed_boundary = state.get("fixed_boundary")
         self._fixed_boundary_key = state.get("fixed_boundary_key", "")
+        self._fixed_times = state.get("fixed_times")
+        self._fixed_times_key = state.get("fixed_times_key", "")
 
 
 def adam_phases(options: dict[str, Any]) -> list[Phase]:
