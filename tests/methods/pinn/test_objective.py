@@ -18,8 +18,13 @@ def _objective(method: str = "pinn") -> PINNObjective:
     initial = problem.initial_data(int(runner.options["n_initial"]), generator)
     schedule = runner.schedule() if hasattr(runner, "schedule") else None
     return PINNObjective(
-        problem, runner.network.windows[0], runner.options, problem.time_range, initial,
-        generator, causal=schedule,
+        problem,
+        runner.network.windows[0],
+        runner.options,
+        problem.time_range,
+        initial,
+        generator,
+        causal=schedule,
     )
 
 
