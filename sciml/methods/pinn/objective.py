@@ -64,12 +64,8 @@ class PINNObjective:
             self.initial_points = initial[0].to(self.device, self.dtype)
             self.initial_values = initial[1].to(self.device, self.dtype)
         self.initial_outputs = list(problem.initial_outputs)
-        self._fixed: torch.Tensor | None = None
-        self._fixed_key = ""
-        self._fixed_boundary: tuple[torch.Tensor, torch.Tensor] | None = None
-        self._fixed_boundary_key = ""
-        self._fixed_times: torch.Tensor | None = None
-        self._fixed_times_key = ""
+        # what an L-BFGS round (or Adam without resampling) holds fixed: slot -> (phase key, value)
+        self._held: dict[str, tuple[str, Any]] = {}
         self.min_weight = 1.0
         self._plan: JetPlan | None = None
 
@@ -95,40 +91,35 @@ class PINNObjective:
             ) * (t1 - t0)
         return points.to(self.device, self.dtype)
 
-    def points_for(self, phase: Phase) -> torch.Tensor:
+    def _per_round(self, slot: str, phase: Phase, fresh: Any, fixed: Any = None) -> Any:
+        """``fresh()`` for each Adam step when resampling; otherwise one draw (``fixed()``, or
+        ``fresh()``) held for the whole phase: an L-BFGS line search needs one objective."""
         if phase.optimizer == "adam" and self.options["resample"]:
-            return self.collocation()
+            return fresh()
         key = f"{phase.optimizer}:{phase.name}"
-        if self._fixed is None or self._fixed_key != key:  # each L-BFGS round draws anew
+        held_key, value = self._held.get(slot, ("", None))
+        if value is None or held_key != key:  # each L-BFGS round draws anew
+            value = (fixed or fresh)()
+            self._held[slot] = (key, value)
+        return value
+
+    def points_for(self, phase: Phase) -> torch.Tensor:
+        def fixed() -> torch.Tensor:
             lbfgs = phase.optimizer == "lbfgs"
             # rank 0's set: an adaptive draw on a GPU could differ in the last bits between ranks
-            self._fixed = distributed.broadcast(
-                self.adaptive_points() if lbfgs else self.collocation()
-            )
-            self._fixed_key = key
-        return self._fixed
+            return distributed.broadcast(self.adaptive_points() if lbfgs else self.collocation())
+
+        return self._per_round("points", phase, self.collocation, fixed)
 
     def boundary_points_for(self, phase: Phase) -> tuple[torch.Tensor, torch.Tensor]:
         """Steady problems: boundary points and their values, drawn like the collocation."""
-        n = int(self.options["n_boundary"])
-        if phase.optimizer == "adam" and self.options["resample"]:
-            return self._boundary(n)
-        key = f"{phase.optimizer}:{phase.name}"
-        if self._fixed_boundary is None or self._fixed_boundary_key != key:
-            self._fixed_boundary = self._boundary(n)
-            self._fixed_boundary_key = key
-        return self._fixed_boundary
+        return self._per_round(
+            "boundary", phase, lambda: self._boundary(int(self.options["n_boundary"]))
+        )
 
     def boundary_times_for(self, phase: Phase) -> torch.Tensor:
-        """Time-dependent problems: the boundary residual's times, fresh for each Adam step,
-        fixed for an L-BFGS round like the collocation (its line search needs one objective)."""
-        if phase.optimizer == "adam" and self.options["resample"]:
-            return self._times(int(self.options["n_boundary"]))
-        key = f"{phase.optimizer}:{phase.name}"
-        if self._fixed_times is None or self._fixed_times_key != key:
-            self._fixed_times = self._times(int(self.options["n_boundary"]))
-            self._fixed_times_key = key
-        return self._fixed_times
+        """Time-dependent problems: the boundary residual's times, drawn like the collocation."""
+        return self._per_round("times", phase, lambda: self._times(int(self.options["n_boundary"])))
 
     def _times(self, n: int) -> torch.Tensor:
         t0, t1 = self.window
@@ -265,24 +256,29 @@ class PINNObjective:
         return {
             "generator": self.generator.get_state(),
             "eps_index": self.causal.index if self.causal else 0,
-            "fixed": self._fixed,
-            "fixed_key": self._fixed_key,
-            "fixed_boundary": self._fixed_boundary,
-            "fixed_boundary_key": self._fixed_boundary_key,
-            "fixed_times": self._fixed_times,
-            "fixed_times_key": self._fixed_times_key,
+            # the checkpoint keys of earlier versions ("fixed" = the collocation points)
+            **{
+                f"fixed{suffix}": self._held.get(slot, ("", None))[1]
+                for slot, suffix in _SLOTS.items()
+            },
+            **{
+                f"fixed{suffix}_key": self._held.get(slot, ("", None))[0]
+                for slot, suffix in _SLOTS.items()
+            },
         }
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
         self.generator.set_state(state["generator"])
         if self.causal is not None:
             self.causal.index = int(state["eps_index"])
-        self._fixed = state["fixed"]
-        self._fixed_key = state.get("fixed_key", "")
-        self._fixed_boundary = state.get("fixed_boundary")
-        self._fixed_boundary_key = state.get("fixed_boundary_key", "")
-        self._fixed_times = state.get("fixed_times")
-        self._fixed_times_key = state.get("fixed_times_key", "")
+        self._held = {
+            slot: (state.get(f"fixed{suffix}_key", ""), state.get(f"fixed{suffix}"))
+            for slot, suffix in _SLOTS.items()
+            if state.get(f"fixed{suffix}") is not None
+        }
+
+
+_SLOTS = {"points": "", "boundary": "_boundary", "times": "_times"}
 
 
 def adam_phases(options: dict[str, Any]) -> list[Phase]:
