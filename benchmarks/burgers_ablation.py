@@ -87,7 +87,7 @@ def configurations() -> list[tuple[str, str, dict[str, object], str]]:
             {"eps_schedule": [0.0]},
             "causal-pinn, causality off (eps = 0)",
         ),
-        ("causal-pinn", "causal-pinn", {}, "causal-pinn (its defaults)"),
+        ("causal-pinn", "causal-pinn", {}, "causal-pinn (its generic defaults)"),
     ]
     names = {
         "embedding": "no-embedding",
