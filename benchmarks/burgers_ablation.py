@@ -14,7 +14,7 @@ grid continues where it stopped (each run is what ``sciml solve burgers --method
 The grid measures the method's generic defaults (width 48, 1500 Adam + 4500 L-BFGS steps, every
 extra on): Burgers' own causal-pinn budget (burgers.toml, since issue 16: width 32, hard IC and
 RAD off, one round, 400 + 1600 steps) came out of this table, so the causal-pinn rows pin the
-generic values (``GENERIC``) under their own switches.
+generic values (``generic_defaults()``) under their own switches.
 
 It also draws the README's comparison figure from two runs (seed 0), by default the two that
 isolate causality here: `pinn` with all the extras against `causal-pinn`; ``--pair A B`` names
@@ -55,15 +55,24 @@ PINN_VALUES: dict[str, dict[str, object]] = {
 }
 ALL_EXTRAS = {k: v for extra in EXTRAS.values() for k, v in extra.items()}
 ALL_EXTRAS["derivatives"] = "jet"  # rounding only, as causal-pinn computes them
-# causal-pinn's generic defaults, which burgers.toml's default budget overrides (issue 16)
-GENERIC: dict[str, object] = {
-    "width": 48,
-    "adam_steps": 1500,
-    "lbfgs_steps": 4500,
-    "hard_constraints": True,
-    "adaptive_fraction": 0.5,
-    "lbfgs_rounds": 3,
-}
+# the options burgers.toml's default budget sets for causal-pinn (issue 16), pinned to the
+# method's generic defaults (read from the method, not repeated here)
+OVERRIDDEN_BY_BURGERS = (
+    "width",
+    "adam_steps",
+    "lbfgs_steps",
+    "hard_constraints",
+    "adaptive_fraction",
+    "lbfgs_rounds",
+)
+
+
+def generic_defaults() -> dict[str, object]:
+    from sciml.methods.pinn.causal_pinn import CausalPINN
+
+    specs = CausalPINN.option_specs()
+    return {key: specs[key].default for key in OVERRIDDEN_BY_BURGERS}
+
 
 LABELS = {
     "embedding": "periodic embedding",
@@ -101,8 +110,9 @@ def configurations() -> list[tuple[str, str, dict[str, object], str]]:
         (f"causal-{names[key]}", "causal-pinn", PINN_VALUES[key], f"causal-pinn - {LABELS[key]}")
         for key in EXTRAS
     ]
+    generic = generic_defaults()
     return [
-        (name, method, {**GENERIC, **overrides} if method == "causal-pinn" else overrides, label)
+        (name, method, {**generic, **overrides} if method == "causal-pinn" else overrides, label)
         for name, method, overrides, label in rows
     ]
 
