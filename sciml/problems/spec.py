@@ -174,7 +174,9 @@ def _builtin_dir() -> Any:
 
 def _read_table(name_or_path: str, seen: tuple[str, ...] = ()) -> tuple[dict, str]:
     path = Path(name_or_path)
-    if name_or_path.endswith(".toml") or path.exists():
+    # a file (or a .toml name) is a user's problem; a directory named like a problem (an earlier
+    # run's --out, e.g. ./burgers) must not shadow the built-in one
+    if name_or_path.endswith(".toml") or path.is_file():
         if not path.is_file():
             raise SciMLError(f"problem file {name_or_path!r} does not exist")
         source = str(path)

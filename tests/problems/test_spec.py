@@ -56,3 +56,9 @@ def test_broken_problem_files_fail_in_one_line(tmp_path):
         load_spec(str(bad))
     with pytest.raises(SciMLError, match="does not exist"):
         load_spec(str(tmp_path / "missing.toml"))
+
+
+def test_a_directory_named_like_a_problem_does_not_shadow_it(tmp_path, monkeypatch):
+    (tmp_path / "burgers").mkdir()  # e.g. `sciml solve burgers --out burgers`, then run again
+    monkeypatch.chdir(tmp_path)
+    assert load_problem("burgers").name == "burgers"
