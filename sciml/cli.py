@@ -50,8 +50,8 @@ Threads = Annotated[
     typer.Option(
         min=1,
         max=1024,
-        help="Torch CPU threads [default: OMP_NUM_THREADS if set, else the method's choice: 1 for "
-        "the PINN family (small networks), one per core for the others]. Errors depend on it at "
+        help="Torch CPU threads (default: OMP_NUM_THREADS if set, else the method's choice: 1 for "
+        "the PINN family (small networks), one per core for the others). Errors depend on it at "
         "the last digits (float summation order); on a machine shared with other jobs, fewer "
         "threads than cores avoid spin-waiting. Recorded in metrics.json.",
     ),
@@ -152,7 +152,7 @@ def solve(
     seed: Seed = 0,
     device: Device = "auto",
     out: Annotated[
-        Path | None, typer.Option(help="Output directory [default: runs/PROBLEM-METHOD].")
+        Path | None, typer.Option(help="Output directory (default: runs/PROBLEM-METHOD).")
     ] = None,
     set_: SetOption = None,
     resume: Annotated[bool, typer.Option(help="Continue from the checkpoints in --out.")] = False,
@@ -253,7 +253,7 @@ def compare(
     seed: Seed = 0,
     device: Device = "auto",
     out: Annotated[
-        Path | None, typer.Option(help="Output directory [default: runs/PROBLEM-compare].")
+        Path | None, typer.Option(help="Output directory (default: runs/PROBLEM-compare).")
     ] = None,
     set_: SetOption = None,
     threads: Threads = None,
@@ -291,11 +291,11 @@ def data(
         str, typer.Argument(help="A problem name, a .toml problem file or a .csv table.")
     ],
     task: Annotated[
-        str | None, typer.Option(help="The task [default: the problem's first].")
+        str | None, typer.Option(help="The task (default: the problem's first).")
     ] = None,
     seed: Seed = 0,
     out: Annotated[
-        Path | None, typer.Option(help="Output file [default: datasets/ cache].")
+        Path | None, typer.Option(help="Output file (default: datasets/ cache).")
     ] = None,
     set_: SetOption = None,
 ) -> None:
@@ -409,14 +409,14 @@ def sweep(
     device: Device = "auto",
     out: Annotated[
         Path | None,
-        typer.Option(help="Output directory for the runs [default: runs/PROBLEM-sweep-PARAM]."),
+        typer.Option(help="Output directory for the runs (default: runs/PROBLEM-sweep-PARAM)."),
     ] = None,
     figure: Annotated[
         Path | None,
-        typer.Option(help="The figure (rel. L2 vs the parameter) [default: OUT/sweep.png]."),
+        typer.Option(help="The figure (rel. L2 vs the parameter) (default: OUT/sweep.png)."),
     ] = None,
     table: Annotated[
-        Path | None, typer.Option(help="The markdown table [default: OUT/sweep.md].")
+        Path | None, typer.Option(help="The markdown table (default: OUT/sweep.md).")
     ] = None,
     set_: SetOption = None,
     threads: Threads = None,
@@ -469,7 +469,7 @@ def bench(
     threads: Annotated[
         int | None,
         typer.Option(
-            min=1, help="Torch threads for every run [default: each run's recorded count]."
+            min=1, help="Torch threads for every run (default: each run's recorded count)."
         ),
     ] = None,
     out: Annotated[
@@ -477,7 +477,7 @@ def bench(
     ] = Path("bench"),
     manifest: Annotated[
         Path | None,
-        typer.Option(help="Another manifest of runs [default: sciml/bench/manifest.toml]."),
+        typer.Option(help="Another manifest of runs (default: sciml/bench/manifest.toml)."),
     ] = None,
     device: Device = "auto",
     quiet: Quiet = False,

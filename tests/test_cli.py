@@ -139,3 +139,17 @@ def test_threads_option_is_applied_recorded_and_checked(tmp_path):
     assert json.loads((out / "metrics.json").read_text())["threads"] == 1
     line = one_clean_line(sciml(*args, "--threads", "0", cwd=tmp_path))
     assert "--threads" in line and "greater than or equal to 1" in line
+
+
+def test_help_shows_the_defaults_it_describes():
+    """Square brackets are rich markup: "[default: ...]" in a help text vanished from --help."""
+    env = {**os.environ, "COLUMNS": "400"}
+    result = subprocess.run(
+        [sys.executable, "-c", "from sciml.cli import main; main()", "solve", "--help"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=600,
+    )
+    assert result.returncode == 0
+    assert "runs/PROBLEM-METHOD" in result.stdout and "OMP_NUM_THREADS if set" in result.stdout
