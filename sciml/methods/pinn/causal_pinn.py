@@ -34,7 +34,7 @@ bad runs being a shock that drifts off x = 0 at almost no residual cost; with it
 Problems tune these in their TOML. Burgers' default budget (issue 16, measured side by side
 against the generic defaults above) keeps the symmetric network but at width 32, puts the initial
 condition in the loss instead of the network (hard: 3.5x worse there), draws one L-BFGS round on
-uniform points and trains 400 Adam + 1600 L-BFGS steps: about 1e-3 in a third of the time.
+uniform points and trains 400 Adam + 2400 L-BFGS steps: about 6.5e-4 in a third of the time.
 
 Patent note: the CausalPINNs README states that the causal training algorithm is patented by the
 University of Pennsylvania for commercial use; check the licence before commercial use.
