@@ -50,3 +50,16 @@ def test_sciml_data_writes_the_documented_layout(tmp_path):
         assert f.attrs["format"] == "sciml-trajectories" and f.attrs["dt"] == 0.01
         assert f["train"].shape == (2000, 3) and f["test"].shape == (2000, 3)
         assert f.attrs["task"] == "dynamics"
+
+
+def test_lorenz_alrnn_default_is_the_reference_recipe():
+    """lorenz.toml: sparse forcing and lr_end 4e-4 for alrnn (with GTF or a decay to 1e-5 every
+    seed ended on a fixed point; docs/results.md, issue 11); plrnn keeps GTF."""
+    import sciml.methods  # noqa: F401  (registers the methods)
+    from sciml.methods.base import METHODS
+    from sciml.problems import load_problem
+
+    problem = load_problem("lorenz", task="dynamics")
+    alrnn = METHODS.get("alrnn").resolve_options(problem, "default", {})
+    assert (alrnn["forcing"], alrnn["lr_end"], alrnn["steps"]) == ("sparse", 4e-4, 20_000)
+    assert METHODS.get("plrnn").resolve_options(problem, "default", {})["forcing"] == "gtf"
