@@ -13,8 +13,8 @@ grid continues where it stopped (each run is what ``sciml solve burgers --method
 
 The grid measures the method's generic defaults (width 48, 1500 Adam + 4500 L-BFGS steps, every
 extra on): Burgers' own causal-pinn budget (burgers.toml, since issue 16: width 32, hard IC and
-RAD off, one round, 400 + 1600 steps) came out of this table, so the causal-pinn rows pin the
-generic values (``generic_defaults()``) under their own switches.
+RAD off, one round, 400 Adam + 2400 L-BFGS steps) came out of this table, so the causal-pinn
+rows pin the generic values (``generic_defaults()``) under their own switches.
 
 It also draws the README's comparison figure from two runs (seed 0), by default the two that
 isolate causality here: `pinn` with all the extras against `causal-pinn`; ``--pair A B`` names

@@ -8,8 +8,8 @@ import sys
 import pytest
 
 
-def sciml(*args, cwd=None):
-    env = {**os.environ}
+def sciml(*args, cwd=None, env=None):
+    env = {**os.environ, **(env or {})}
     return subprocess.run(
         [sys.executable, "-c", "from sciml.cli import main; main()", *args],
         capture_output=True,
@@ -143,13 +143,6 @@ def test_threads_option_is_applied_recorded_and_checked(tmp_path):
 
 def test_help_shows_the_defaults_it_describes():
     """Square brackets are rich markup: "[default: ...]" in a help text vanished from --help."""
-    env = {**os.environ, "COLUMNS": "400"}
-    result = subprocess.run(
-        [sys.executable, "-c", "from sciml.cli import main; main()", "solve", "--help"],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=600,
-    )
+    result = sciml("solve", "--help", env={"COLUMNS": "400"})
     assert result.returncode == 0
     assert "runs/PROBLEM-METHOD" in result.stdout and "OMP_NUM_THREADS if set" in result.stdout
