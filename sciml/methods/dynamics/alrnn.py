@@ -33,7 +33,13 @@ class ALRNNMethod(TeacherForcedRNN):
         "piecewise": Option(2, min=1, max=30, description="ReLU units P (at most 2^P subregions)"),
     }
     budgets = {
-        "smoke": {"steps": 40, "sequence_length": 30, "eval_every": 40},
+        "smoke": {
+            "steps": 40,
+            "sequence_length": 30,
+            "eval_every": 40,
+            "select_every": 20,
+            "select_steps": 200,
+        },
         "default": DEFAULT_BUDGET,
         "paper": {"steps": 100_000, "eval_every": 10_000},
     }
@@ -57,7 +63,9 @@ class ALRNNMethod(TeacherForcedRNN):
     def metadata(self) -> dict[str, Any]:
         """The symbolic code of the model's own attractor: a free run from the last training
         state, as long as the training trajectory (at most 100,000 steps), first 25% dropped."""
-        trained = getattr(self.objective_, "batches", None)
+        objective = self.objective_
+        selector = getattr(objective, "selector", None)
+        trained = (getattr(objective, "batches", None), selector and selector.best_batch)
         if self._symbolic is not None and self._symbolic[0] == trained:
             return self._symbolic[1]  # unchanged weights: the same code
         train = np.asarray(self.problem.trajectories()["train"])

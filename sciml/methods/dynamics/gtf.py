@@ -26,6 +26,7 @@ from typing import Any
 import torch
 
 from sciml.core.training import Phase
+from sciml.methods.dynamics.selection import BestByDivergence
 from sciml.nets.latent_rnn import LatentRNN
 
 FORCING = ("gtf", "sparse")
@@ -138,7 +139,8 @@ def alpha_estimate(model: LatentRNN, states: torch.Tensor) -> float:
 
 class TeacherForcingObjective:
     """The trainer's objective: one batch of windows per step, the forcing of the module
-    docstring, the alpha schedule, and a training-time limit."""
+    docstring, the alpha schedule, a training-time limit, and (``selector``) the model
+    selection of :mod:`.selection`."""
 
     def __init__(
         self,
@@ -155,8 +157,10 @@ class TeacherForcingObjective:
         interval: int,
         time_limit: float,
         seed: int,
+        selector: BestByDivergence | None = None,
     ) -> None:
         self.model = model
+        self.selector = selector
         self.sampler = WindowSampler(data, batch, length, seed)
         # sparse forcing pulls fully (alpha = 1) every tau steps: nothing to adapt
         self.forcing, self.adaptive = forcing, adaptive and forcing == "gtf"
@@ -183,6 +187,8 @@ class TeacherForcingObjective:
                 self.alpha = estimate
             else:
                 self.alpha = self.gamma * self.alpha + (1 - self.gamma) * estimate
+        if self.selector is not None:
+            self.selector.check(self.batches)
         self.seconds += time.perf_counter() - self._started
         return bool(self.time_limit) and self.seconds >= self.time_limit
 
@@ -193,6 +199,7 @@ class TeacherForcingObjective:
             "seconds": self.seconds,
             "alpha_seconds": self.alpha_seconds,
             "generator": self.sampler.generator.get_state(),
+            "selection": self.selector.state_dict() if self.selector is not None else None,
         }
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
@@ -201,3 +208,5 @@ class TeacherForcingObjective:
         self.seconds = float(state["seconds"])
         self.alpha_seconds = float(state["alpha_seconds"])
         self.sampler.generator.set_state(state["generator"])
+        if self.selector is not None and state.get("selection") is not None:
+            self.selector.load_state_dict(state["selection"])

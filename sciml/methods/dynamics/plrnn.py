@@ -23,7 +23,13 @@ class PLRNN(TeacherForcedRNN):
         "hidden": Option(100, min=1, max=100_000, description="hidden size H"),
     }
     budgets = {
-        "smoke": {"steps": 40, "sequence_length": 30, "eval_every": 40},
+        "smoke": {
+            "steps": 40,
+            "sequence_length": 30,
+            "eval_every": 40,
+            "select_every": 20,
+            "select_steps": 200,
+        },
         "default": DEFAULT_BUDGET,
         "paper": {"steps": 250_000, "eval_every": 10_000},
     }

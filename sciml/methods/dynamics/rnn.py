@@ -1,5 +1,5 @@
 """The PLRNN family's training and calls: teacher forcing (:mod:`.gtf`) on windows of the
-z-scored training trajectory, and the surrogate's one-step map and free runs through the latent
+z-scored training trajectory, the model kept by D_stsp of free runs (:mod:`.selection`), and the surrogate's one-step map and free runs through the latent
 state (:class:`sciml.nets.latent_rnn.LatentRNN`)."""
 
 from __future__ import annotations
@@ -12,7 +12,9 @@ import torch
 from sciml.core.errors import SciMLError
 from sciml.core.options import Option
 from sciml.methods.dynamics.base import COMMON_OPTIONS, DynamicsMethod, as_tensor
+from sciml.core.training import TrainResult
 from sciml.methods.dynamics.gtf import FORCING, TeacherForcingObjective
+from sciml.methods.dynamics.selection import BestByDivergence
 from sciml.nets.latent_rnn import LatentRNN
 
 FORCING_OPTIONS: dict[str, Any] = {
@@ -22,6 +24,15 @@ FORCING_OPTIONS: dict[str, Any] = {
     "alpha_every": Option(5, min=1, max=1_000_000, description="GTF: batches between estimates"),
     "alpha_gamma": Option(0.999, min=0.0, max=1.0, description="GTF: annealing factor gamma"),
     "forcing_interval": Option(16, min=1, max=100_000, description="sparse TF: interval tau"),
+    "select_every": Option(
+        1000,
+        min=0,
+        max=100_000_000,
+        description="batches between scores of free runs by D_stsp on the training data; the best "
+        "model is kept (0: the last)",
+    ),
+    "select_steps": Option(10_000, min=8, max=10_000_000, description="steps of each scored run"),
+    "select_runs": Option(8, min=1, max=10_000, description="scored runs, from training states"),
 }
 
 # The 5-minute budget: ~20,000 batches on a 2-core CPU where the papers run 100,000-250,000.
@@ -56,7 +67,23 @@ class TeacherForcedRNN(DynamicsMethod):
             interval=int(o["forcing_interval"]),
             time_limit=float(o["time_limit"]),
             seed=2 * self.seed + 1,
+            selector=BestByDivergence(
+                self.network,
+                data,
+                every=int(o["select_every"]),
+                steps=int(o["select_steps"]),
+                runs=int(o["select_runs"]),
+            )
+            if int(o["select_every"])
+            else None,
         )
+
+    def fit(self, *args: Any, **kwargs: Any) -> TrainResult:
+        """Training, then the parameters the selection kept (:mod:`.selection`)."""
+        result = super().fit(*args, **kwargs)
+        if self.objective_.selector is not None:
+            self.objective_.selector.restore()
+        return result
 
     def check_latent(self, latent: int) -> None:
         if latent < self.dim:
@@ -69,9 +96,11 @@ class TeacherForcedRNN(DynamicsMethod):
         objective = self.objective_
         if objective is None:
             return {}
+        selection = objective.selector.metrics() if objective.selector is not None else {}
         return {
             "alpha": objective.alpha,
             "alpha_estimate_fraction": objective.alpha_seconds / max(objective.seconds, 1e-12),
+            **selection,
         }
 
     @classmethod
