@@ -33,6 +33,8 @@ def test_metrics_json_has_the_dynamics_keys(trained):
         assert surrogate.metadata["symbolic_code"]["n_subregions"] >= 1
     if surrogate.method != "node":
         assert 0.0 <= written["alpha"] <= 1.0
+        # the smoke budget scores free runs every 20 of its 40 batches and keeps the best
+        assert written["selected_batch"] in (20, 40) and written["selection_d_stsp"] >= 0.0
 
 
 def test_round_trip_gives_identical_free_runs(trained):
