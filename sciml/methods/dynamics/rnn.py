@@ -1,6 +1,7 @@
 """The PLRNN family's training and calls: teacher forcing (:mod:`.gtf`) on windows of the
-z-scored training trajectory, the model kept by D_stsp of free runs (:mod:`.selection`), and the surrogate's one-step map and free runs through the latent
-state (:class:`sciml.nets.latent_rnn.LatentRNN`)."""
+z-scored training trajectory, the model kept by D_stsp of free runs (:mod:`.selection`), and the
+surrogate's one-step map and free runs through the latent state
+(:class:`sciml.nets.latent_rnn.LatentRNN`)."""
 
 from __future__ import annotations
 
@@ -11,8 +12,8 @@ import torch
 
 from sciml.core.errors import SciMLError
 from sciml.core.options import Option
-from sciml.methods.dynamics.base import COMMON_OPTIONS, DynamicsMethod, as_tensor
 from sciml.core.training import TrainResult
+from sciml.methods.dynamics.base import COMMON_OPTIONS, DynamicsMethod, as_tensor
 from sciml.methods.dynamics.gtf import FORCING, TeacherForcingObjective
 from sciml.methods.dynamics.selection import BestByDivergence
 from sciml.nets.latent_rnn import LatentRNN
