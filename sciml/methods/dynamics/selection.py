@@ -40,6 +40,7 @@ class BestByDivergence:
         index = torch.linspace(0, len(data) - 1, max(int(runs), 1)).round().long()
         self.starts = data[index.to(data.device)]
         self.best, self.best_batch, self.seconds = math.inf, 0, 0.0
+        self.history: list[list[float]] = []  # [batch, score] of every check
         self.best_state: dict[str, torch.Tensor] | None = None
 
     def score(self) -> float:
@@ -58,6 +59,7 @@ class BestByDivergence:
             return
         tick = time.perf_counter()
         value = self.score()
+        self.history.append([batches, value])
         if value < self.best:
             self.best, self.best_batch = value, batches
             self.best_state = {k: v.detach().clone() for k, v in self.model.state_dict().items()}
@@ -74,6 +76,7 @@ class BestByDivergence:
             "selected_batch": self.best_batch,
             "selection_d_stsp": self.best,
             "selection_seconds": self.seconds,
+            "selection_history": [list(entry) for entry in self.history],
         }
 
     def state_dict(self) -> dict[str, Any]:
@@ -81,10 +84,12 @@ class BestByDivergence:
             "best": self.best,
             "best_batch": self.best_batch,
             "seconds": self.seconds,
+            "history": [list(entry) for entry in self.history],
             "best_state": self.best_state,
         }
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
         self.best, self.best_batch = float(state["best"]), int(state["best_batch"])
         self.seconds = float(state["seconds"])
+        self.history = [list(entry) for entry in state.get("history", [])]
         self.best_state = state["best_state"]

@@ -50,10 +50,12 @@ def test_the_best_state_is_restored_and_survives_a_resume():
     selector.check(2000)
     assert selector.metrics()["selected_batch"] == 1000
     assert selector.metrics()["selection_d_stsp"] < 0.05
+    history = selector.metrics()["selection_history"]
+    assert [b for b, _ in history] == [1000, 2000] and history[1][1] > 5.0
     resumed = BestByDivergence(net, data, every=1000, steps=2000, runs=4)
     resumed.load_state_dict(selector.state_dict())
     resumed.restore()
-    assert torch.equal(net.W, good)
+    assert torch.equal(net.W, good) and resumed.history == history
 
 
 def test_every_zero_keeps_the_last_state():
