@@ -3,7 +3,7 @@
 import torch
 
 from sciml.nets.galerkin import GalerkinAttention
-from sciml.nets.integral_equation import ANIENet, NIENet
+from sciml.nets.integral_equation import ANIEGridNet, ANIENet, NIENet
 
 
 def _explicit(attention, x, group=0):
@@ -49,3 +49,17 @@ def test_volterra_integrals_ignore_later_times():
         assert (a[:, 7:] - b[:, 7:]).abs().max() > 1e-3  # later times do see it
     fredholm = ANIENet(2, times, width=8, kind="fredholm")
     assert (fredholm.integral(z)[:, :7] - fredholm.integral(later)[:, :7]).abs().max() > 1e-3
+
+
+def test_volterra_on_a_grid_ignores_later_snapshots():
+    """ANIE on space-time tokens (the navier-stokes default): output snapshot k depends on the
+    input window and the output snapshots up to k only."""
+    torch.manual_seed(0)
+    net = ANIEGridNet(2, [8, 8], t_in=3, t_out=4, patch=4, width=8, heads=2, kind="volterra")
+    x, y = torch.randn(2, 3, 8, 8), torch.randn(2, 4, 8, 8)
+    operator = net.operator_for(x, net.free(x))
+    later = y.clone()
+    later[:, 2:] += torch.randn(2, 2, 8, 8)
+    a, b = operator(y), operator(later)
+    torch.testing.assert_close(a[:, :2], b[:, :2])
+    assert (a[:, 2:] - b[:, 2:]).abs().max() > 1e-3
