@@ -70,10 +70,12 @@ class BestByDivergence:
             self.model.load_state_dict(self.best_state)
 
     def metrics(self) -> dict[str, Any]:
-        if self.best_state is None:
+        """What the selection did; ``selected_batch`` None when no check scored finite (every
+        free run left the data's box or blew up: the last state is kept)."""
+        if not self.history:
             return {}
         return {
-            "selected_batch": self.best_batch,
+            "selected_batch": self.best_batch if self.best_state is not None else None,
             "selection_d_stsp": self.best,
             "selection_seconds": self.seconds,
             "selection_history": [list(entry) for entry in self.history],

@@ -65,3 +65,14 @@ def test_every_zero_keeps_the_last_state():
     damp(net)
     selector.restore()
     assert selector.best_state is None and net.W[0, 0] < 0.9 * math.cos(0.1) + 1e-6
+
+
+def test_no_finite_score_keeps_the_last_state_and_says_so():
+    net, data = rotation(), circle()
+    with torch.no_grad():
+        net.W.mul_(1.5)  # a growing spiral: the runs leave the data's box and overflow
+    selector = BestByDivergence(net, data, every=1000, steps=2000, runs=4)
+    selector.check(1000)
+    assert selector.best_state is None
+    assert selector.metrics()["selected_batch"] is None
+    assert selector.metrics()["selection_history"] == [[1000, math.inf]]
