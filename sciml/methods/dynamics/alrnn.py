@@ -20,7 +20,7 @@ from sciml.core.metrics import subregion_statistics
 from sciml.core.options import Option
 from sciml.methods.base import METHODS
 from sciml.methods.dynamics.base import check_steps
-from sciml.methods.dynamics.rnn import DEFAULT_BUDGET, TeacherForcedRNN
+from sciml.methods.dynamics.rnn import DEFAULT_BUDGET, SMOKE_BUDGET, TeacherForcedRNN
 
 
 @METHODS.register("alrnn")
@@ -33,13 +33,7 @@ class ALRNNMethod(TeacherForcedRNN):
         "piecewise": Option(2, min=1, max=30, description="ReLU units P (at most 2^P subregions)"),
     }
     budgets = {
-        "smoke": {
-            "steps": 40,
-            "sequence_length": 30,
-            "eval_every": 40,
-            "select_every": 20,
-            "select_steps": 200,
-        },
+        "smoke": SMOKE_BUDGET,
         "default": DEFAULT_BUDGET,
         "paper": {"steps": 100_000, "eval_every": 10_000},
     }

@@ -10,7 +10,7 @@ from typing import Any
 
 from sciml.core.options import Option
 from sciml.methods.base import METHODS
-from sciml.methods.dynamics.rnn import DEFAULT_BUDGET, TeacherForcedRNN
+from sciml.methods.dynamics.rnn import DEFAULT_BUDGET, SMOKE_BUDGET, TeacherForcedRNN
 
 
 @METHODS.register("plrnn")
@@ -23,13 +23,7 @@ class PLRNN(TeacherForcedRNN):
         "hidden": Option(100, min=1, max=100_000, description="hidden size H"),
     }
     budgets = {
-        "smoke": {
-            "steps": 40,
-            "sequence_length": 30,
-            "eval_every": 40,
-            "select_every": 20,
-            "select_steps": 200,
-        },
+        "smoke": SMOKE_BUDGET,
         "default": DEFAULT_BUDGET,
         "paper": {"steps": 250_000, "eval_every": 10_000},
     }

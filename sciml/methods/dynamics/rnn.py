@@ -42,6 +42,14 @@ FORCING_OPTIONS: dict[str, Any] = {
 # (the AL-RNN notebook's) so that it is not spent in the first half. No time limit: a budget in
 # batches gives the same model for the same seed whatever the machine's load (14 ms a batch at
 # load 2.8: about 280 s); `--set time_limit=300` caps the seconds instead.
+# Tests' budget: seconds, with the model selection scored twice
+SMOKE_BUDGET = {
+    "steps": 40,
+    "sequence_length": 30,
+    "eval_every": 40,
+    "select_every": 20,
+    "select_steps": 200,
+}
 DEFAULT_BUDGET = {
     "steps": 20_000,
     "lr_end": 1e-5,
