@@ -79,19 +79,16 @@ class TeacherForcedRNN(DynamicsMethod):
             selector=BestByDivergence(
                 self.network,
                 data,
-                every=int(o["select_every"]),
+                every=int(o["select_every"]),  # 0: never scores, restores nothing
                 steps=int(o["select_steps"]),
                 runs=int(o["select_runs"]),
-            )
-            if int(o["select_every"])
-            else None,
+            ),
         )
 
     def fit(self, *args: Any, **kwargs: Any) -> TrainResult:
         """Training, then the parameters the selection kept (:mod:`.selection`)."""
         result = super().fit(*args, **kwargs)
-        if self.objective_.selector is not None:
-            self.objective_.selector.restore()
+        self.objective_.selector.restore()
         return result
 
     def check_latent(self, latent: int) -> None:
@@ -105,11 +102,10 @@ class TeacherForcedRNN(DynamicsMethod):
         objective = self.objective_
         if objective is None:
             return {}
-        selection = objective.selector.metrics() if objective.selector is not None else {}
         return {
             "alpha": objective.alpha,
             "alpha_estimate_fraction": objective.alpha_seconds / max(objective.seconds, 1e-12),
-            **selection,
+            **objective.selector.metrics(),
         }
 
     @classmethod
