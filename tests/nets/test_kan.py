@@ -9,6 +9,8 @@ from sciml.nets.kan import (
     KANLayer,
     _folds,
     _KANLayerFunction,
+    _KANLocalLayerFunction,
+    _local,
     bspline_basis,
     least_squares,
     uniform_grid,
@@ -137,10 +139,33 @@ def test_layer_gradients_pass_gradcheck(n_out):
     )
 
 
+@pytest.mark.parametrize(("n_out", "k"), [(1, 3), (4, 3), (6, 2), (2, 1), (3, 0)])
+def test_local_layer_equals_the_wide_one_and_passes_gradcheck(n_out, k):
+    """The narrow layers' path (each edge's polynomial on the sample's interval, Horner) gives
+    the wide path's values, and its written-out gradients pass gradcheck, inside and outside
+    the grid, on non-uniform knots, with a pruned edge."""
+    torch.manual_seed(0)
+    layer = KANLayer(3, n_out, grid=6, k=k).double()
+    layer.grid = _knots(k=k, seed=5)
+    layer.mask[0, 1] = 0
+    tables = layer.tables()
+    assert _local(n_out, tables)
+    h = (torch.rand(3, 50, dtype=torch.float64) * 2.4 - 1.2).requires_grad_(True)
+    coef = torch.randn_like(layer.coef).requires_grad_(True)
+    weight = layer.base_weight.detach().clone().requires_grad_(True)
+    wide = _KANLayerFunction.apply(h, coef, weight, layer.mask, tables)
+    local = _KANLocalLayerFunction.apply(h, coef, weight, layer.mask, tables)
+    assert torch.allclose(local, wide, atol=1e-12)
+    assert torch.autograd.gradcheck(
+        lambda h, c, w: _KANLocalLayerFunction.apply(h, c, w, layer.mask, tables),
+        (h, coef, weight),
+    )
+
+
 def test_layer_equals_the_sum_of_its_edge_functions_by_the_recursion():
     """forward_t and its gradients against a plain autograd evaluation through Cox-de Boor."""
     torch.manual_seed(1)
-    for n_out in (1, 40):
+    for n_out in (1, 6, 40):  # local, local at n_out = G, wide
         layer = KANLayer(3, n_out, grid=6, k=3).double()
         layer.grid = _knots(seed=4)
         x = (torch.rand(80, 3, dtype=torch.float64) * 1.8 - 0.9).requires_grad_(True)
