@@ -12,12 +12,14 @@ with B_c the B-splines of order k on a grid of G intervals extended by k knots o
 Training does not run the recursion: on each grid interval [t_m, t_{m+1}) the k + 1 B-splines
 that do not vanish there are polynomials in d = x - t_m, B_{m+c}(x) = sum_p M_{m,p,c} d^p, with M
 read off the recursion once per grid (:func:`piecewise_tables`). A layer then needs the interval
-powers I_m(x) d^p and matrix products: a narrow layer folds M into its coefficients and the
-spline part is one product with the powers; a wide layer forms the splines first (one batched
-product with M) and multiplies them by its coefficients, like efficient-kan (Blealtan), so no
-(batch, out, in) tensor is formed unless the per-edge activations are asked for (sparsity
-penalty, pruning, symbolic fitting). Tensors keep the batch last, so elementwise work runs along
-long contiguous rows, and the backward pass is written out (d/dx I_m d^p = p I_m d^(p-1)).
+powers I_m(x) d^p and matrix products: a wide layer forms the splines first (one batched
+product with M) and multiplies them by its coefficients, like efficient-kan (Blealtan); a
+narrow layer (n_out <= G) folds M into its coefficients, so that each edge is one polynomial
+per interval, picks the k + 1 coefficients of the sample's interval and evaluates them by
+Horner's rule. No (batch, out, in) tensor is formed unless the per-edge activations are asked
+for (sparsity penalty, pruning, symbolic fitting; the penalty's norms come with a written-out
+backward pass too). Tensors keep the batch last, so elementwise work runs along long contiguous
+rows, and the backward passes are written out (d/dx I_m d^p = p I_m d^(p-1)).
 
 Unlike the reference implementations, inputs are clamped into the grid's G intervals before the
 splines are evaluated, so that a point just outside the training data does not meet the
@@ -302,6 +304,32 @@ class _KANLocalLayerFunction(torch.autograd.Function):
         return grad_h, grad_coef, grad_weight, None, None
 
 
+class _EdgeSumAndNorms(torch.autograd.Function):
+    """phi = weights x features per input, (in, out, B), reduced to the layer's output
+    sum_i phi_i (out, B) and each edge's mean |phi| (in, out), the sparsity penalty's norms.
+
+    phi is formed once and kept for the backward pass, which forms d loss / d phi = grad_out +
+    grad_norm sign(phi) / B in one new (in, out, B) tensor (in place from sign(phi)) where
+    autograd through abs, mean and sum would allocate several."""
+
+    @staticmethod
+    def forward(ctx, weights, features):  # noqa: ANN001, ANN205
+        phi = torch.bmm(weights, features)  # (in, out, B)
+        norms = torch.linalg.vector_norm(phi, 1, dim=-1) / phi.shape[-1]
+        ctx.save_for_backward(weights, features, phi)
+        return phi.sum(dim=0), norms
+
+    @staticmethod
+    @torch.autograd.function.once_differentiable
+    def backward(ctx, grad_out, grad_norms):  # noqa: ANN001, ANN205
+        weights, features, phi = ctx.saved_tensors
+        grad_phi = phi.sign()
+        grad_phi.mul_((grad_norms / phi.shape[-1]).unsqueeze(-1)).add_(grad_out.unsqueeze(0))
+        grad_weights = torch.bmm(grad_phi, features.transpose(1, 2))
+        grad_features = torch.bmm(weights.transpose(1, 2), grad_phi)
+        return grad_weights, grad_features
+
+
 def least_squares(design: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
     """Batched least squares argmin_c |design c - target|^2 for design (n, B, m) and target
     (n, B, o): the minimum-norm solution by SVD (LAPACK gelsd) in float64 on the CPU (small
@@ -357,14 +385,23 @@ class KANLayer(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.forward_t(x.T.contiguous()).T
 
-    def edge_values_t(self, h: torch.Tensor) -> torch.Tensor:
-        """phi_{j,i}(h_i) for every edge, batch last: (n_in, n_out, B), one batched product of
-        the masked [spline coefficients, w_b] with [the splines; silu(h)] per input (a masked
-        edge is exactly 0)."""
+    def _edge_operands(self, h: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """phi = weights x features per input: the masked [spline coefficients, w_b]
+        (in, out, G + k + 1) and [the splines; silu(h)] (in, G + k + 1, B)."""
         features = torch.cat([self.basis_of(h), F.silu(h).unsqueeze(1)], dim=1)
         weights = torch.cat([self.coef, self.base_weight.unsqueeze(-1)], dim=-1)
-        weights = (weights * self.mask.unsqueeze(-1)).transpose(0, 1)  # (in, out, G + k + 1)
-        return torch.bmm(weights, features)
+        return (weights * self.mask.unsqueeze(-1)).transpose(0, 1), features
+
+    def edge_values_t(self, h: torch.Tensor) -> torch.Tensor:
+        """phi_{j,i}(h_i) for every edge, batch last: (n_in, n_out, B), one batched product
+        (a masked edge is exactly 0)."""
+        return torch.bmm(*self._edge_operands(h))
+
+    def forward_with_norms_t(self, h: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """The layer (n_in, B) -> (n_out, B) together with each edge's mean |phi_{j,i}| over
+        the batch, (n_in, n_out): what the sparsity penalty needs, without keeping the
+        per-edge values for autograd (:class:`_EdgeSumAndNorms`)."""
+        return _EdgeSumAndNorms.apply(*self._edge_operands(h))
 
     def edge_values(self, x: torch.Tensor) -> torch.Tensor:
         """phi_{j,i}(x_i) for every edge: (B, n_out, n_in)."""

@@ -179,3 +179,25 @@ def test_layer_equals_the_sum_of_its_edge_functions_by_the_recursion():
         expected = torch.autograd.grad(reference.sum(), (x, layer.coef, layer.base_weight))
         for a, b in zip(grads, expected):
             assert torch.allclose(a, b, atol=1e-10)
+
+
+def test_layer_with_edge_norms_matches_autograd_through_the_edge_values():
+    """forward_with_norms_t (the penalty's fused path) gives the layer's output, each edge's
+    mean |phi|, and the gradients autograd gives through edge_values_t, abs, mean and sum."""
+    torch.manual_seed(2)
+    layer = KANLayer(3, 4, grid=6, k=3).double()
+    layer.grid = _knots(seed=6)
+    layer.mask[1, 2] = 0
+    h = (torch.rand(3, 60, dtype=torch.float64) * 2.4 - 1.2).requires_grad_(True)
+    weights = torch.randn(4, 60, dtype=torch.float64), torch.randn(3, 4, dtype=torch.float64)
+    out, norms = layer.forward_with_norms_t(h)
+    phi = layer.edge_values_t(h)
+    assert torch.allclose(out, phi.sum(0), atol=1e-12)
+    assert torch.allclose(out, layer.forward_t(h), atol=1e-12)
+    assert torch.allclose(norms, phi.abs().mean(-1), atol=1e-12)
+    assert norms[2, 1] == 0  # the pruned edge
+    params = (h, layer.coef, layer.base_weight)
+    ours = torch.autograd.grad((out * weights[0]).sum() + (norms * weights[1]).sum(), params)
+    reference = (phi.sum(0) * weights[0]).sum() + (phi.abs().mean(-1) * weights[1]).sum()
+    for a, b in zip(ours, torch.autograd.grad(reference, params)):
+        assert torch.allclose(a, b, atol=1e-10)

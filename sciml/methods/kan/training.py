@@ -75,13 +75,11 @@ def penalized_loss(
     h = net.normalized_t(x)  # batch last, as in KAN.forward
     penalty = h.new_zeros(())
     for layer in net.layers:
-        phi = layer.edge_values_t(h)  # (in, out, B)
-        norm = torch.linalg.vector_norm(phi, 1, dim=-1) / phi.shape[-1]  # mean |phi|
+        h, norm = layer.forward_with_norms_t(h)  # (out, B), mean |phi| per edge (in, out)
         total = norm.sum()
         share = norm / total.clamp_min(1e-12)
         entropy = -(share * torch.log(share.clamp_min(1e-12))).sum()
         penalty = penalty + schedule.lamb_l1 * total + schedule.lamb_entropy * entropy
-        h = phi.sum(dim=0)
     mse = ((h.T - (y - net.output_shift) / net.output_scale) ** 2).mean()
     return mse + lamb * penalty
 
