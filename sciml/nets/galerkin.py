@@ -14,20 +14,12 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-INITS = ("torch", "galerkin")
-
 
 class GalerkinAttention(nn.Module):
-    """``init = "galerkin"``: W_Q, W_K, W_V start as Xavier-uniform with gain 1e-4 plus 1e-2 I
-    and zero biases (the Galerkin Transformer's and the ANIE reference's initialisation: the
-    attention starts as a small, near-diagonal kernel); ``"torch"``: PyTorch's default."""
-
-    def __init__(self, width: int, heads: int = 2, init: str = "torch") -> None:
+    def __init__(self, width: int, heads: int = 2) -> None:
         super().__init__()
         if width % heads:
             raise ValueError(f"width {width} is not divisible by heads {heads}")
-        if init not in INITS:
-            raise ValueError(f"init {init!r}; choices: {INITS}")
         self.heads, self.head_width = heads, width // heads
         self.query = nn.Linear(width, width)
         self.key = nn.Linear(width, width)
@@ -35,12 +27,6 @@ class GalerkinAttention(nn.Module):
         self.key_norm = nn.LayerNorm(self.head_width)
         self.value_norm = nn.LayerNorm(self.head_width)
         self.out = nn.Linear(width, width)
-        if init == "galerkin":
-            with torch.no_grad():
-                for layer in (self.query, self.key, self.value):
-                    nn.init.xavier_uniform_(layer.weight, gain=1e-4)
-                    layer.weight += 1e-2 * torch.eye(width)
-                    nn.init.zeros_(layer.bias)
 
     def split(self, x: torch.Tensor) -> torch.Tensor:
         return x.unflatten(-1, (self.heads, self.head_width))  # (B, n, h, c)
@@ -71,9 +57,9 @@ class GalerkinAttention(nn.Module):
 class GalerkinBlock(nn.Module):
     """x <- x + Attn(x); x <- x + FFN(x) (Galerkin Transformer: no normalisation afterwards)."""
 
-    def __init__(self, width: int, heads: int, init: str = "torch") -> None:
+    def __init__(self, width: int, heads: int) -> None:
         super().__init__()
-        self.attention = GalerkinAttention(width, heads, init)
+        self.attention = GalerkinAttention(width, heads)
         self.feedforward = nn.Sequential(
             nn.Linear(width, 2 * width), nn.GELU(), nn.Linear(2 * width, width)
         )

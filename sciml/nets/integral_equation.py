@@ -128,14 +128,11 @@ class ANIENet(IntegralEquationNet):
         blocks: int = 2,
         kind: str = "fredholm",
         free_function: str = "initial",
-        attention_init: str = "torch",
     ) -> None:
         super().__init__(dim, times, width, free_function)
         self.causal = kind == "volterra"
         self.embed = nn.Linear(dim + 1, width)
-        self.blocks = nn.ModuleList(
-            GalerkinBlock(width, heads, attention_init) for _ in range(blocks)
-        )
+        self.blocks = nn.ModuleList(GalerkinBlock(width, heads) for _ in range(blocks))
         self.project = nn.Linear(width, dim)
 
     def integral(self, z: torch.Tensor) -> torch.Tensor:
@@ -171,7 +168,6 @@ class ANIEGridNet(nn.Module):
         kind: str = "fredholm",
         harmonics: int = 0,
         free_function: str = "initial",
-        attention_init: str = "torch",
     ) -> None:
         super().__init__()
         if any(n % patch for n in grid):
@@ -191,9 +187,7 @@ class ANIEGridNet(nn.Module):
         self.n_patches = len(centres)
         features = patch**dim
         self.embed = nn.Linear(features + centres.shape[1] + 1, width)
-        self.blocks = nn.ModuleList(
-            GalerkinBlock(width, heads, attention_init) for _ in range(blocks)
-        )
+        self.blocks = nn.ModuleList(GalerkinBlock(width, heads) for _ in range(blocks))
         self.project = nn.Linear(width, features)
 
     def patches(self, u: torch.Tensor) -> torch.Tensor:

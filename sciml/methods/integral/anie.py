@@ -28,7 +28,6 @@ from sciml.methods.base import METHODS, Method
 from sciml.methods.integral.base import INTEGRAL_DEFAULTS, IntegralEquationMethod
 from sciml.methods.integral.fields import FieldIntegralEquation
 from sciml.methods.operators.base import OPERATOR_DEFAULTS
-from sciml.nets.galerkin import INITS
 from sciml.nets.integral_equation import FREE_FUNCTIONS
 
 
@@ -54,9 +53,6 @@ class ANIE(Method):
             "+ a learned shift (trajectories), or 0",
         ),
         "patch": Option(1, min=1, max=1024, description="grid points per token side (grids)"),
-        "attention_init": Option(
-            "torch", choices=INITS, description="W_Q, W_K, W_V init (galerkin: small + 1e-2 I)"
-        ),
         "harmonics": Option(
             0, min=0, max=256, description="cos/sin features of the patch centres (grids)"
         ),
@@ -88,7 +84,6 @@ class ANIETrajectories(IntegralEquationMethod, ANIE):
             "heads": int(o["heads"]),
             "blocks": int(o["blocks"]),
             "free_function": o["free_function"],
-            **({"attention_init": o["attention_init"]} if o["attention_init"] != "torch" else {}),
         }
 
 

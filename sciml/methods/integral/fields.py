@@ -58,8 +58,6 @@ class FieldIntegralEquation(OperatorMethod):
         # both absent from files written before these options existed
         if int(o["harmonics"]):
             kwargs["harmonics"] = int(o["harmonics"])
-        if o["attention_init"] != "torch":
-            kwargs["attention_init"] = o["attention_init"]
         if o["free_function"] == "learned":
             raise SciMLError("anie on grid data takes free_function initial or zero, not learned")
         if o["free_function"] == "zero":
