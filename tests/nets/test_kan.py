@@ -201,3 +201,26 @@ def test_layer_with_edge_norms_matches_autograd_through_the_edge_values():
     reference = (phi.sum(0) * weights[0]).sum() + (phi.abs().mean(-1) * weights[1]).sum()
     for a, b in zip(ours, torch.autograd.grad(reference, params)):
         assert torch.allclose(a, b, atol=1e-10)
+
+
+def test_edge_norms_reuse_one_buffer_and_survive_a_retained_graph():
+    """The penalty's buffer is handed from one backward pass to the next forward pass; a
+    retained graph differentiated again after another forward pass still gets its own
+    gradients."""
+    torch.manual_seed(3)
+    layer = KANLayer(3, 4, grid=5, k=3).double()
+    h = (torch.rand(3, 40, dtype=torch.float64) * 2 - 1).requires_grad_(True)
+    out, norms = layer.forward_with_norms_t(h)
+    loss = out.sum() + (norms**2).sum()
+    first = torch.autograd.grad(loss, (h, layer.coef), retain_graph=True)
+    assert [b.shape for b in layer._spare] == [(3, 4, 40)]
+    taken = layer.forward_with_norms_t(1.5 * h)  # takes the buffer
+    assert not layer._spare
+    again = torch.autograd.grad(loss, (h, layer.coef))
+    assert torch.allclose(taken[0], layer.forward_t(1.5 * h), atol=1e-12)
+    for a, b in zip(first, again):
+        assert torch.equal(a, b)
+    assert [b.shape for b in layer._spare] == [(3, 4, 40)]  # the second pass's own buffer
+    out, norms = layer.forward_with_norms_t(h)
+    (out.sum() + norms.sum()).backward()
+    assert len(layer._spare) == 1
