@@ -417,6 +417,10 @@ class KANLayer(nn.Module):
         spare = self.__dict__.setdefault("_spare", [])  # the step's reusable buffer
         return _EdgeSumAndNorms.apply(*self._edge_operands(h), spare)
 
+    def release_workspace(self) -> None:
+        """Drop the buffer :meth:`forward_with_norms_t` keeps between steps (in, out, B)."""
+        self.__dict__.pop("_spare", None)
+
     def edge_values(self, x: torch.Tensor) -> torch.Tensor:
         """phi_{j,i}(x_i) for every edge: (B, n_out, n_in)."""
         return self.edge_values_t(x.T.contiguous()).permute(2, 1, 0)
@@ -493,6 +497,11 @@ class KAN(nn.Module):
             inputs.append(h.T)
             h = layer.forward_t(h)
         return inputs
+
+    def release_workspace(self) -> None:
+        """Drop the buffers the penalty keeps between training steps."""
+        for layer in self.layers:
+            layer.release_workspace()
 
     @torch.no_grad()
     def update_grid(self, x: torch.Tensor, grid: int | None = None) -> None:

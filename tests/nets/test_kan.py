@@ -224,3 +224,5 @@ def test_edge_norms_reuse_one_buffer_and_survive_a_retained_graph():
     out, norms = layer.forward_with_norms_t(h)
     (out.sum() + norms.sum()).backward()
     assert len(layer._spare) == 1
+    layer.release_workspace()
+    assert "_spare" not in layer.__dict__

@@ -126,6 +126,7 @@ def run_stage(
         if value != value:  # NaN: the line search left the finite region; stop this stage
             break
         log(step, value)
+    net.release_workspace()  # the penalty's (in, out, rows) buffers
 
 
 @torch.no_grad()

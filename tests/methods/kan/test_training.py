@@ -25,6 +25,7 @@ def test_sparsity_and_pruning_remove_an_unused_input():
     first = net.layers[0].mask
     assert first[:, 1].sum() == 0 and first[:, 0].sum() >= 1  # x1's edges pruned
     assert info["edges"] < 9
+    assert not any("_spare" in layer.__dict__ for layer in net.layers)  # buffers released
     error = (net(x) - y).pow(2).mean().sqrt()
     assert error < 1e-2, error
     norms = edge_norms(net, x)
