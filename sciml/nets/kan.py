@@ -294,11 +294,9 @@ class _KANLocalLayerFunction(torch.autograd.Function):
             grad_weight = (grad @ act.T) * mask
         if ctx.needs_input_grad[0]:
             at = offset.unsqueeze(1)
-            slope = local[:, :, terms - 1] * (terms - 1)
+            slope = local[:, :, terms - 1] * (terms - 1)  # k = 0: piecewise constant, 0
             for p in range(terms - 2, 0, -1):  # Horner on sum_p p c_p d^(p - 1)
                 slope = torch.addcmul(local[:, :, p] * p, slope, at)
-            if terms == 1:
-                slope = torch.zeros_like(local[:, :, 0])
             spline = (slope * grad).sum(1) * (inside == h)
             grad_h = torch.ops.aten.silu_backward(weight.T @ grad, h) + spline
         return grad_h, grad_coef, grad_weight, None, None
@@ -318,10 +316,9 @@ class _EdgeSumAndNorms(torch.autograd.Function):
     def forward(ctx, weights, features, spare):  # noqa: ANN001, ANN205
         shape = (weights.shape[0], weights.shape[1], features.shape[-1])
         buffer = spare.pop() if spare else None
-        if buffer is None or buffer.shape != shape or buffer.dtype != weights.dtype:
-            buffer = None
-        elif buffer.device != weights.device:
-            buffer = None
+        wanted = (torch.Size(shape), weights.dtype, weights.device)
+        if buffer is not None and (buffer.shape, buffer.dtype, buffer.device) != wanted:
+            buffer = None  # another batch size, dtype or device: a fresh one
         phi = torch.bmm(weights, features, out=buffer)
         out = phi.sum(dim=0)
         norms = phi.abs_().sum(dim=-1) / shape[-1]
