@@ -126,18 +126,25 @@ def piecewise_tables(grid: torch.Tensor, k: int, dtype: torch.dtype) -> Piecewis
     )
 
 
-def interval_powers(x: torch.Tensor, tables: PiecewiseTables) -> torch.Tensor:
-    """I_m(x) (x - t_m)^p for x (n_in, B) inside the grid: (n_in, k + 1, G, B), with I_m the
-    indicator of the m-th interval (a difference of two steps [x >= t_m])."""
+def interval_indicators(
+    x: torch.Tensor, tables: PiecewiseTables, out: torch.Tensor | None = None
+) -> torch.Tensor:
+    """I_m(x) for x (n_in, B) inside the grid: (n_in, G, B), the indicator of the m-th interval
+    as a difference of two steps [x >= t_m] - [x >= t_{m+1}] (into ``out`` if given)."""
     n_in, batch = x.shape
-    intervals = tables.left.shape[1]
-    at = x.unsqueeze(1)
-    above = x.new_empty(n_in, intervals + 1, batch)
-    torch.ge(at, tables.edges, out=above)  # straight into floats: a bool tensor costs twice
-    powers = x.new_empty(n_in, len(tables.orders) + 1, intervals, batch)
-    torch.sub(above[:, :-1], above[:, 1:], out=powers[:, 0])
+    above = x.new_empty(n_in, tables.left.shape[1] + 1, batch)
+    torch.ge(x.unsqueeze(1), tables.edges, out=above)  # straight into floats: bool costs twice
+    return torch.sub(above[:, :-1], above[:, 1:], out=out)
+
+
+def interval_powers(x: torch.Tensor, tables: PiecewiseTables) -> torch.Tensor:
+    """I_m(x) (x - t_m)^p for x (n_in, B) inside the grid: (n_in, k + 1, G, B)
+    (:func:`interval_indicators` for p = 0)."""
+    n_in, batch = x.shape
+    powers = x.new_empty(n_in, len(tables.orders) + 1, tables.left.shape[1], batch)
+    interval_indicators(x, tables, out=powers[:, 0])
     if len(tables.orders):
-        offset = at - tables.left
+        offset = x.unsqueeze(1) - tables.left
         for j in range(1, powers.shape[1]):
             torch.mul(powers[:, j - 1], offset, out=powers[:, j])
     return powers
@@ -255,9 +262,7 @@ class _KANLocalLayerFunction(torch.autograd.Function):
         n_out, (n_in, batch) = coef.shape[0], h.shape
         order, intervals = len(tables.orders), tables.left.shape[1]
         inside = torch.clamp(h, tables.low, tables.high)
-        above = h.new_empty(n_in, intervals + 1, batch)
-        torch.ge(inside.unsqueeze(1), tables.edges, out=above)
-        onehot = above[:, :-1] - above[:, 1:]  # I_m(x): (in, G, B)
+        onehot = interval_indicators(inside, tables)  # I_m(x): (in, G, B)
         masked = coef * mask.unsqueeze(-1)  # (out, in, G + k)
         folded = torch.bmm(masked.transpose(0, 1), tables.values)  # (in, out, (k + 1) G)
         local = torch.bmm(folded.view(n_in, -1, intervals), onehot)  # (in, out (k + 1), B)
