@@ -35,8 +35,10 @@ FORCING = ("gtf", "sparse")
 class WindowSampler:
     """Random windows (B, L, N) of one long trajectory (T, N), drawn with a seeded generator."""
 
-    def __init__(self, data: torch.Tensor, batch: int, length: int, seed: int) -> None:
-        self.data, self.batch = data, batch
+    def __init__(
+        self, data: torch.Tensor, batch: int, length: int, seed: int, noise: float = 0.0
+    ) -> None:
+        self.data, self.batch, self.noise = data, batch, float(noise)
         self.length = min(length, len(data))
         self.generator = torch.Generator().manual_seed(seed)
 
@@ -45,7 +47,12 @@ class WindowSampler:
             0, len(self.data) - self.length + 1, (self.batch,), generator=self.generator
         ).to(self.data.device)
         index = starts[:, None] + torch.arange(self.length, device=self.data.device)
-        return self.data[index]
+        windows = self.data[index]
+        if self.noise:  # fresh Gaussian noise on every batch (the reference's noise level)
+            shape = windows.shape
+            noise = torch.randn(shape, generator=self.generator, dtype=windows.dtype)
+            windows = windows + self.noise * noise.to(windows.device)
+        return windows
 
 
 def forced_rollout(
@@ -157,11 +164,12 @@ class TeacherForcingObjective:
         interval: int,
         time_limit: float,
         seed: int,
+        batch_noise: float = 0.0,
         selector: BestByDivergence | None = None,
     ) -> None:
         self.model = model
         self.selector = selector
-        self.sampler = WindowSampler(data, batch, length, seed)
+        self.sampler = WindowSampler(data, batch, length, seed, batch_noise)
         # sparse forcing pulls fully (alpha = 1) every tau steps: nothing to adapt
         self.forcing, self.adaptive = forcing, adaptive and forcing == "gtf"
         self.alpha, self.alpha_every, self.gamma = float(alpha), alpha_every, gamma

@@ -25,6 +25,12 @@ FORCING_OPTIONS: dict[str, Any] = {
     "alpha_every": Option(5, min=1, max=1_000_000, description="GTF: batches between estimates"),
     "alpha_gamma": Option(0.999, min=0.0, max=1.0, description="GTF: annealing factor gamma"),
     "forcing_interval": Option(16, min=1, max=100_000, description="sparse TF: interval tau"),
+    "batch_noise": Option(
+        0.0,
+        min=0.0,
+        max=10.0,
+        description="std of fresh Gaussian noise added to every batch of z-scored windows",
+    ),
     "select_every": Option(
         1000,
         min=0,
@@ -76,6 +82,7 @@ class TeacherForcedRNN(DynamicsMethod):
             interval=int(o["forcing_interval"]),
             time_limit=float(o["time_limit"]),
             seed=2 * self.seed + 1,
+            batch_noise=float(o["batch_noise"]),
             selector=BestByDivergence(
                 self.network,
                 data,

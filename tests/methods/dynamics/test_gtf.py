@@ -8,6 +8,7 @@ import torch
 
 from sciml.methods.dynamics.gtf import (
     TeacherForcingObjective,
+    WindowSampler,
     alpha_estimate,
     forced_loss,
     forced_rollout,
@@ -118,3 +119,18 @@ def test_the_fast_loss_has_autograds_value_and_gradients(kind, interval):
     for g, e in zip(got, expected):
         torch.testing.assert_close(g, e, rtol=1e-9, atol=1e-12)
     assert states.shape == (5, 16, net.latent)
+
+
+def test_batch_noise_is_fresh_gaussian_noise_on_the_windows():
+    """``batch_noise`` (the reference's gaussian_noise_level): each batch is the data window plus
+    new N(0, s^2) noise; s = 0 gives the data exactly; the same seed gives the same batches."""
+    data = torch.zeros(5000, 3)  # every window of it is zero: a batch is its noise
+    clean = WindowSampler(data, batch=64, length=50, seed=3).sample()
+    assert clean.shape == (64, 50, 3) and not clean.any()
+    noisy = WindowSampler(data, batch=64, length=50, seed=3, noise=0.05)
+    first, second = noisy.sample(), noisy.sample()
+    torch.testing.assert_close(first, WindowSampler(data, 64, 50, 3, noise=0.05).sample())
+    assert not torch.equal(first, second)  # fresh on every batch
+    for batch in (first, second):  # 9,600 draws: the std within 5%, the mean within 3 sigma
+        assert abs(float(batch.std()) / 0.05 - 1) < 0.05
+        assert abs(float(batch.mean())) < 3 * 0.05 / batch.numel() ** 0.5
