@@ -153,7 +153,9 @@ class ANIEGridNet(nn.Module):
     ``harmonics`` = H > 0 appends cos/sin(2 pi h c), h = 1..H, of each patch centre coordinate c:
     the attention's kernel sum_c q_c(x_i) k_c(x_j) is linear in the token features, so on a
     periodic domain these features let it form translation-invariant kernels cos(2 pi h (x_i -
-    x_j)) directly (the periodic trunk features DeepONet uses here too)."""
+    x_j)) directly (the periodic trunk features DeepONet uses here too). ``decoder_layers`` = L > 0
+    maps each output token to its patch values by the Galerkin Transformer's pointwise regressor
+    (L layers Linear(width, width) + SiLU, then a linear map) instead of one linear map."""
 
     def __init__(
         self,
@@ -168,6 +170,7 @@ class ANIEGridNet(nn.Module):
         kind: str = "fredholm",
         harmonics: int = 0,
         free_function: str = "initial",
+        decoder_layers: int = 0,
     ) -> None:
         super().__init__()
         if any(n % patch for n in grid):
@@ -188,7 +191,12 @@ class ANIEGridNet(nn.Module):
         features = patch**dim
         self.embed = nn.Linear(features + centres.shape[1] + 1, width)
         self.blocks = nn.ModuleList(GalerkinBlock(width, heads) for _ in range(blocks))
-        self.project = nn.Linear(width, features)
+        self.project: nn.Module = nn.Linear(width, features)  # the saved files' key when L = 0
+        if decoder_layers:
+            hidden = [
+                m for _ in range(decoder_layers) for m in (nn.Linear(width, width), nn.SiLU())
+            ]
+            self.project = nn.Sequential(*hidden, nn.Linear(width, features))
 
     def patches(self, u: torch.Tensor) -> torch.Tensor:
         """(B, T, *grid) -> (B, T, P, patch^dim)."""

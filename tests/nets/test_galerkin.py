@@ -1,5 +1,6 @@
 """Galerkin attention equals its defining sums, and its causal form looks only backwards."""
 
+import pytest
 import torch
 
 from sciml.nets.galerkin import GalerkinAttention
@@ -51,11 +52,22 @@ def test_volterra_integrals_ignore_later_times():
     assert (fredholm.integral(z)[:, :7] - fredholm.integral(later)[:, :7]).abs().max() > 1e-3
 
 
-def test_volterra_on_a_grid_ignores_later_snapshots():
+@pytest.mark.parametrize("decoder_layers", [0, 2])
+def test_volterra_on_a_grid_ignores_later_snapshots(decoder_layers):
     """ANIE on space-time tokens (the navier-stokes default): output snapshot k depends on the
     input window and the output snapshots up to k only."""
     torch.manual_seed(0)
-    net = ANIEGridNet(2, [8, 8], t_in=3, t_out=4, patch=4, width=8, heads=2, kind="volterra")
+    net = ANIEGridNet(
+        2,
+        [8, 8],
+        t_in=3,
+        t_out=4,
+        patch=4,
+        width=8,
+        heads=2,
+        kind="volterra",
+        decoder_layers=decoder_layers,
+    )
     x, y = torch.randn(2, 3, 8, 8), torch.randn(2, 4, 8, 8)
     operator = net.operator_for(x, net.free(x))
     later = y.clone()
@@ -63,3 +75,20 @@ def test_volterra_on_a_grid_ignores_later_snapshots():
     a, b = operator(y), operator(later)
     torch.testing.assert_close(a[:, :2], b[:, :2])
     assert (a[:, 2:] - b[:, 2:]).abs().max() > 1e-3
+
+
+def test_the_grid_decoder_is_the_pointwise_regressor():
+    """decoder_layers = L: L hidden Linear + SiLU layers of the token width, then a linear map to
+    the patch values; L = 0 keeps the one linear map (and its saved key, ``project.weight``)."""
+    torch.manual_seed(0)
+    linear = ANIEGridNet(2, [8, 8], t_in=2, t_out=2, patch=4, width=8)
+    assert "project.weight" in linear.state_dict()
+    net = ANIEGridNet(2, [8, 8], t_in=2, t_out=2, patch=4, width=8, decoder_layers=2)
+    layers = list(net.project)
+    assert [type(m).__name__ for m in layers] == ["Linear", "SiLU", "Linear", "SiLU", "Linear"]
+    assert layers[0].in_features == 8 and layers[-1].out_features == 16  # 4 x 4 patch values
+    tokens = torch.randn(3, 8)
+    expected = layers[4](
+        torch.nn.functional.silu(layers[2](torch.nn.functional.silu(layers[0](tokens))))
+    )
+    torch.testing.assert_close(net.project(tokens), expected)

@@ -56,6 +56,13 @@ class ANIE(Method):
         "harmonics": Option(
             0, min=0, max=256, description="cos/sin features of the patch centres (grids)"
         ),
+        "decoder_layers": Option(
+            0,
+            min=0,
+            max=16,
+            description="hidden SiLU layers mapping output tokens to patch values (grids; 0: "
+            "one linear map)",
+        ),
     }
     budgets = {
         "smoke": {"epochs": 3, "batch_size": 16, "width": 8, "max_iterations": 4},

@@ -55,9 +55,11 @@ class FieldIntegralEquation(OperatorMethod):
             "blocks": int(o["blocks"]),
             "kind": o["kind"],
         }
-        # both absent from files written before these options existed
+        # absent from files written before these options existed
         if int(o["harmonics"]):
             kwargs["harmonics"] = int(o["harmonics"])
+        if int(o["decoder_layers"]):
+            kwargs["decoder_layers"] = int(o["decoder_layers"])
         if o["free_function"] == "learned":
             raise SciMLError("anie on grid data takes free_function initial or zero, not learned")
         if o["free_function"] == "zero":
