@@ -33,7 +33,9 @@ FORCING = ("gtf", "sparse")
 
 
 class WindowSampler:
-    """Random windows (B, L, N) of one long trajectory (T, N), drawn with a seeded generator."""
+    """Random windows (B, L, N) of one long trajectory (T, N), drawn with a seeded generator;
+    ``noise`` > 0 adds fresh Gaussian noise of that standard deviation to every batch (the
+    AL-RNN reference settings' ``gaussian_noise_level``)."""
 
     def __init__(
         self, data: torch.Tensor, batch: int, length: int, seed: int, noise: float = 0.0
@@ -48,9 +50,8 @@ class WindowSampler:
         ).to(self.data.device)
         index = starts[:, None] + torch.arange(self.length, device=self.data.device)
         windows = self.data[index]
-        if self.noise:  # fresh Gaussian noise on every batch (the reference's noise level)
-            shape = windows.shape
-            noise = torch.randn(shape, generator=self.generator, dtype=windows.dtype)
+        if self.noise:  # fresh N(0, noise^2) on every batch: forcing signal and targets alike
+            noise = torch.randn(windows.shape, generator=self.generator, dtype=windows.dtype)
             windows = windows + self.noise * noise.to(windows.device)
         return windows
 
